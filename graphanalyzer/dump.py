@@ -1,0 +1,116 @@
+"""Inventory model to YAML text: one line per component, under its kind's section.
+
+The inverse of :func:`graphanalyzer.inventory.load` (property tests check the round
+trip).  Text is written plain where that is unambiguous, else quoted, so the
+output also stays in the subset the fast reader takes.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> print(dumps(Inventory("tiny", {
+...     "web-1": Component("web-1", "host", capacity=10, description="front, left"),
+...     "app": Component("app", "service", requires=(Group(("web-1",), demand=5), "no")),
+...     "no": Component("no", "widget"),
+... })), end="")
+inventory: tiny
+hosts:
+  web-1: {capacity: 10, description: 'front, left'}
+services:
+  app: {depends_on: [{any: [web-1], demand: 5}, no]}
+components:
+  no: {kind: widget}
+"""
+
+from __future__ import annotations
+
+import re
+
+from graphanalyzer.model import DEFAULT_AVAILABILITY, SECTIONS, Component, Group, Inventory
+from graphanalyzer.yamltext import NULLS
+
+_PLAIN = re.compile(r"[A-Za-z0-9_./(][A-Za-z0-9_./()+=$^~-]*")
+_NEEDS_ESCAPE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+def scalar(text: str) -> str:
+    """A string as a YAML scalar that reads back as the same text.
+
+    >>> [scalar(t) for t in ["web-1", "no", "a, b", "it's", "two\\nlines", "null"]]
+    ['web-1', 'no', "'a, b'", "'it''s'", '"two\\\\nlines"', "'null'"]
+    """
+    if _PLAIN.fullmatch(text) and text not in NULLS:
+        return text
+    if not _NEEDS_ESCAPE.search(text):
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + _NEEDS_ESCAPE.sub(_escape, text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code == 0x0A:
+        return "\\n"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return "[" + ", ".join(map(scalar, ids)) + "]"
+
+
+def _requirement(requirement: str | Group) -> str:
+    if isinstance(requirement, str):
+        return scalar(requirement)
+    if requirement.at_least == 1:
+        text = f"any: {_ids(requirement.members)}"
+    else:
+        text = f"at_least: {requirement.at_least}, of: {_ids(requirement.members)}"
+    if requirement.demand is not None:
+        text += f", demand: {_number(requirement.demand)}"
+    return "{" + text + "}"
+
+
+def component_fields(component: Component, *, with_kind: bool) -> str:
+    """A component's fields as a one-line YAML flow mapping."""
+    fields = []
+    if with_kind:
+        fields.append(f"kind: {scalar(component.kind)}")
+    if component.container is not None:
+        fields.append(f"in: {scalar(component.container)}")
+    if component.requires:
+        fields.append("depends_on: [" + ", ".join(map(_requirement, component.requires)) + "]")
+    if component.capacity is not None:
+        fields.append(f"capacity: {_number(component.capacity)}")
+    if component.availability != DEFAULT_AVAILABILITY:
+        fields.append(f"availability: {_number(component.availability)}")
+    if component.description is not None:
+        fields.append(f"description: {scalar(component.description)}")
+    if component.owner is not None:
+        fields.append(f"owner: {scalar(component.owner)}")
+    if component.tags:
+        tags = ", ".join(f"{scalar(k)}: {scalar(v)}" for k, v in component.tags)
+        fields.append(f"tags: {{{tags}}}")
+    return "{" + ", ".join(fields) + "}"
+
+
+def dumps(inventory: Inventory) -> str:
+    """The inventory as YAML (format v1), components grouped by kind in declaration order."""
+    lines = [f"inventory: {scalar(inventory.name)}"]
+    if inventory.description is not None:
+        lines.append(f"description: {scalar(inventory.description)}")
+    by_section: dict[str, list[Component]] = {}
+    kinds = {kind: section for section, kind in SECTIONS.items()}
+    for component in inventory.components.values():
+        by_section.setdefault(kinds.get(component.kind, "components"), []).append(component)
+    for section in [*SECTIONS, "components"]:
+        if section in by_section:
+            lines.append(f"{section}:")
+            with_kind = section == "components"
+            lines.extend(
+                f"  {scalar(c.id)}: {component_fields(c, with_kind=with_kind)}" for c in by_section[section]
+            )
+    return "\n".join(lines) + "\n"

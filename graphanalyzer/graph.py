@@ -1,0 +1,85 @@
+"""The dependency graph: a NetworkX DiGraph whose edges point from a component to what it needs.
+
+Component nodes are their ids (``str``) and carry ``component``; every redundancy
+group is an explicit gate node, a tuple ``(owner, n)``, carrying ``gate`` (a
+:class:`~graphanalyzer.model.Group`).  Edges carry ``via``: ``"in"`` (placement in a
+container), ``"needs"`` (a requirement), ``"member"`` (gate to member).
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> inv = Inventory("tiny", {
+...     "rack-1": Component("rack-1", "rack"),
+...     "web-1": Component("web-1", "host", container="rack-1"),
+...     "web-2": Component("web-2", "host"),
+...     "app": Component("app", "service", requires=(Group(("web-1", "web-2")),)),
+... })
+>>> g = build(inv)
+>>> sorted(g.successors("app")), sorted(g.successors(("app", 0)))
+([('app', 0)], ['web-1', 'web-2'])
+>>> g.edges["web-1", "rack-1"]["via"], label(("app", 0), g)
+('in', 'app: any of web-1, web-2')
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+import networkx as nx
+
+from graphanalyzer.errors import UsageError
+from graphanalyzer.model import Component, Group, Inventory
+
+Node = str | tuple[str, int]
+
+
+def build(inventory: Inventory) -> nx.DiGraph:
+    """The dependency graph of an inventory (the graph also keeps it as ``graph["inventory"]``)."""
+    graph = nx.DiGraph(inventory=inventory)
+    graph.add_nodes_from((cid, {"component": c}) for cid, c in inventory.components.items())
+    edges: list[tuple[Node, Node, dict[str, str]]] = []
+    gates: list[tuple[Node, dict[str, Group]]] = []
+    needs, member, placed = {"via": "needs"}, {"via": "member"}, {"via": "in"}
+    for cid, component in inventory.components.items():
+        for n, requirement in enumerate(component.requires):
+            if isinstance(requirement, str):
+                edges.append((cid, requirement, needs))
+            else:
+                gate = (cid, n)
+                gates.append((gate, {"gate": requirement}))
+                edges.append((cid, gate, needs))
+                edges.extend((gate, m, member) for m in requirement.members)
+        if component.container is not None:
+            edges.append((cid, component.container, placed))
+    graph.add_nodes_from(gates)
+    graph.add_edges_from(edges)
+    return graph
+
+
+def is_gate(node: Node) -> bool:
+    """Whether a node is a redundancy gate rather than a component."""
+    return isinstance(node, tuple)
+
+
+def component(graph: nx.DiGraph, node: str) -> Component:
+    """The component record of a component node."""
+    record: Component = graph.nodes[node]["component"]
+    return record
+
+
+def label(node: Node, graph: nx.DiGraph) -> str:
+    """How a node is named to people: its id, or ``owner: any of a, b`` for a gate."""
+    if isinstance(node, tuple):
+        gate: Group = graph.nodes[node]["gate"]
+        return f"{node[0]}: {gate.describe()}"
+    return node
+
+
+def check_ids(graph: nx.DiGraph, ids: Iterable[str], what: str = "component") -> list[str]:
+    """The ids, all known components, in order; else a UsageError naming the unknown one."""
+    result = list(dict.fromkeys(ids))
+    for cid in result:
+        if not isinstance(cid, str) or cid not in graph or is_gate(cid):
+            close = difflib.get_close_matches(str(cid), [n for n in graph if isinstance(n, str)], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UsageError(f"no {what} '{cid}' in inventory{hint}")
+    return result
+

@@ -1,0 +1,665 @@
+"""Inventory format v1: YAML files in, a validated :class:`~graphanalyzer.model.Inventory` out.
+
+The format is DESIGN section 1.  Loading reads the root file and its ``include``
+files, checks every field, expands id ranges, applies ``defaults`` and checks
+every reference.  All problems of all files are collected and raised together as
+one :class:`~graphanalyzer.errors.InventoryError`, each at its ``FILE:LINE:COL``.
+
+Files are read with :func:`graphanalyzer.yamltext.read`: the fast reader when the
+text allows, which keeps positions only for declarations; when something is
+wrong, the file is parsed again exactly so every problem gets its position.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "estate.yaml").write_text('''
+... inventory: birdsite
+... carriers: [ntt]
+... hosts:
+...   web-[1:2]: {depends_on: [ntt], capacity: 10}
+... services:
+...   timeline: {depends_on: [{any: [web-1, web-2], demand: 15}]}
+... ''')
+>>> inv = load(folder / "estate.yaml", use_cache=False)
+>>> inv.by_kind()
+{'host': 2, 'carrier': 1, 'service': 1}
+>>> inv.components["timeline"].requires
+(Group(members=('web-1', 'web-2'), at_least=1, demand=15),)
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import hashlib
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphanalyzer import cache
+from graphanalyzer.errors import InventoryError, Problem
+from graphanalyzer.idranges import expand
+from graphanalyzer.model import (
+    DEFAULT_AVAILABILITY,
+    KINDS,
+    SECTIONS,
+    Component,
+    Group,
+    Inventory,
+    Origin,
+    Requirement,
+)
+from graphanalyzer.yamltext import Document, Path as YPath, parse_exact, read
+
+#: The largest inventory file read: about 1.5 million generated components.
+MAX_BYTES = 256 * 2**20
+
+_TOP = ("inventory", "description", "defaults", "include", "components", *SECTIONS)
+_FIELDS = frozenset(("kind", "in", "depends_on", "capacity", "availability", "description", "owner", "tags"))
+_DEFAULTS = ("availability", "capacity", "owner", "tags")
+_GROUP = ("any", "at_least", "of", "demand")
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_BAD_ID = re.compile(r"^\s|\s$|[\x00-\x1f\x7f]")
+_INVALID: Any = object()  # a field value already reported as wrong
+
+
+def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> Inventory:
+    """Load and validate an inventory file (``-`` reads standard input).
+
+    Raises :class:`InventoryError` with every problem found.  A file whose content
+    (and that of all it includes) is unchanged since an earlier load comes from the
+    cache (see :mod:`graphanalyzer.cache`).
+    """
+    if str(source) == "-":
+        raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        return _Loader(Path.cwd().resolve()).run(raw, "<stdin>", None)
+    name = str(source)
+    path = Path(source)
+    try:
+        raw = _read_bytes(path)
+    except OSError as error:
+        raise InventoryError([Problem(name, 1, 1, f"cannot read: {error.strerror or error}")]) from None
+    if use_cache:
+        hit = cache.lookup(path, raw)
+        if hit is not None:
+            return hit
+    loader = _Loader(path.resolve().parent)
+    inventory = loader.run(raw, name, path.resolve())
+    if use_cache:
+        cache.store(path, raw, inventory, loader.read_files, loader.listed_dirs)
+    return inventory
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder: name the inventory's root file")
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 (or UTF-16 with a byte order mark) to text, or an InventoryError at the bad byte.
+
+    >>> decode(b"a: \\xff", "x.yaml")
+    Traceback (most recent call last):
+    ...
+    graphanalyzer.errors.InventoryError: x.yaml:1:4: not valid UTF-8 (byte 0xff)
+    """
+    try:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return raw.decode("utf-16")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        start = error.start
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        column = len(raw[line_start:start].decode("utf-8", "replace")) + 1
+        line = raw.count(b"\n", 0, start) + 1
+        message = f"not valid UTF-8 (byte {raw[start]:#04x})"
+        raise InventoryError([Problem(name, line, column, message)]) from None
+
+
+@dataclass
+class _Source:
+    name: str
+    path: Path | None
+    text: str
+    doc: Document
+
+
+@dataclass
+class _Issue:
+    source: int
+    path: YPath
+    message: str
+    key: bool = False
+    related: tuple[int, YPath] | None = None  # "{first}" in message: where this was first seen
+
+
+@dataclass
+class _Defaults:
+    values: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class _Loader:
+    """One load: the files read, the components declared, the issues found."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sources: list[_Source] = []
+        self.issues: list[_Issue] = []
+        self.warnings: list[_Issue] = []
+        self.components: dict[str, Component] = {}
+        self.declared: dict[str, tuple[int, YPath]] = {}
+        self.read_files: list[tuple[str, str]] = []
+        self.listed_dirs: list[tuple[str, tuple[str, ...]]] = []
+        self.seen: set[Path] = set()
+        self.name = ""
+        self.description: str | None = None
+
+    # -- driving --------------------------------------------------------------------------
+
+    def run(self, raw: bytes, name: str, path: Path | None) -> Inventory:
+        if path is not None:
+            self.seen.add(path)
+        index = self._source(raw, name, path)
+        if index is not None:
+            self._file(index, _Defaults(), root=True)
+        self._check_references()
+        problems = [p for s in self.sources for p in s.doc.problems]
+        if problems or self.issues:
+            raise InventoryError(problems + self._problems(self.issues))
+        origins = {}
+        for cid in self.components:
+            index, where = self.declared[cid]
+            source = self.sources[index]
+            line, column = source.doc.mark(where, key=True)
+            origins[cid] = Origin(source.name, line + 1, column + 1)
+        return Inventory(
+            name=self.name,
+            components=self.components,
+            description=self.description,
+            origins=origins,
+            files=tuple(s.name for s in self.sources),
+            warnings=tuple(sorted(self._problems(self.warnings))),
+        )
+
+    def _source(self, raw: bytes, name: str, path: Path | None) -> int | None:
+        self.read_files.append((str(path or name), hashlib.blake2b(raw).hexdigest()))
+        if len(raw) > MAX_BYTES:
+            problem = Problem(name, 1, 1, f"file is larger than {MAX_BYTES // 2**20} MiB")
+            raise InventoryError([problem])
+        text = decode(raw, name)
+        self.sources.append(_Source(name, path, text, read(text, name)))
+        return len(self.sources) - 1
+
+    def issue(self, source: int, path: YPath, message: str, *, key: bool = False) -> Any:
+        self.issues.append(_Issue(source, path, message, key))
+        return _INVALID
+
+    def _problems(self, issues: Iterable[_Issue]) -> list[Problem]:
+        """Positions for issues, parsing a file exactly where the fast reader left gaps."""
+        problems = []
+        for issue in issues:
+            source = self._exact(issue.source)
+            line, column = source.doc.mark(issue.path, key=issue.key)
+            message = issue.message
+            if issue.related is not None:
+                other = self._exact(issue.related[0])
+                at_line, at_column = other.doc.mark(issue.related[1], key=True)
+                message = message.format(first=f"{other.name}:{at_line + 1}:{at_column + 1}")
+            problems.append(Problem(source.name, line + 1, column + 1, message))
+        return problems
+
+    def _exact(self, index: int) -> _Source:
+        source = self.sources[index]
+        if not source.doc.exact:
+            source.doc = parse_exact(source.text, source.name)
+        return source
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _file(self, index: int, inherited: _Defaults, *, root: bool) -> None:
+        data = self.sources[index].doc.data
+        if data is None and self.sources[index].doc.problems:
+            return
+        if not isinstance(data, dict):
+            self.issue(index, (), "an inventory file is a mapping: inventory, components, hosts, ...")
+            return
+        allowed = _TOP if root else _TOP[1:]
+        for key in data:
+            if key == "inventory" and not root:
+                self.issue(index, (key,), "only the root file names the inventory", key=True)
+            elif key not in allowed:
+                self.issue(index, (key,), _unknown("field", key, allowed), key=True)
+        if root:
+            if "inventory" not in data:
+                self.issue(index, (), "missing field 'inventory' (the inventory's name)")
+            else:
+                name = self._text(index, ("inventory",), data["inventory"], "inventory")
+                if name is None or name is _INVALID or not name.strip():
+                    self.issue(index, ("inventory",), "inventory needs a name")
+                else:
+                    self.name = name
+            description = self._text(index, ("description",), data.get("description"), "description")
+            self.description = description if isinstance(description, str) else None
+        elif "description" in data:
+            self._text(index, ("description",), data["description"], "description")
+        defaults = self._defaults(index, data.get("defaults"), inherited)
+        if "components" in data:
+            self._components(index, "components", data["components"], None, defaults)
+        for section, kind in SECTIONS.items():
+            if section in data:
+                self._components(index, section, data[section], kind, defaults)
+        if "include" in data:
+            self._includes(index, data["include"], defaults)
+
+    def _defaults(self, index: int, value: Any, inherited: _Defaults) -> _Defaults:
+        result = _Defaults(dict(inherited.values), dict(inherited.tags))
+        if value is None:
+            return result
+        if not isinstance(value, dict):
+            self.issue(index, ("defaults",), f"defaults must be a mapping of {', '.join(_DEFAULTS)}")
+            return result
+        for key, item in value.items():
+            path = ("defaults", key)
+            if key not in _DEFAULTS:
+                self.issue(index, path, _unknown("default", key, _DEFAULTS), key=True)
+            elif key == "tags":
+                tags = self._tags(index, path, item)
+                result.tags.update(tags if isinstance(tags, dict) else {})
+            elif key == "owner":
+                result.values[key] = self._text(index, path, item, key)
+            else:
+                result.values[key] = self._field_number(index, path, item, key)
+        return result
+
+    def _includes(self, index: int, value: Any, defaults: _Defaults) -> None:
+        source = self.sources[index]
+        entries: list[tuple[YPath, Any]]
+        if isinstance(value, str):
+            entries = [(("include",), value)]
+        elif isinstance(value, list):
+            entries = [(("include", i), item) for i, item in enumerate(value)]
+        else:
+            self.issue(index, ("include",), "include is a list of files and folders")
+            return
+        base = source.path.parent if source.path is not None else Path.cwd()
+        shown_base = os.path.dirname(source.name) if source.path is not None else ""
+        for where, entry in entries:
+            if not isinstance(entry, str) or not entry:
+                self.issue(index, where, "an include is a file or folder name")
+                continue
+            target = (base / entry).resolve()
+            if not target.is_relative_to(self.root):
+                self.issue(index, where, f"include '{entry}' leaves the inventory's folder")
+                continue
+            if target.is_dir():
+                files = sorted(
+                    f
+                    for f in target.rglob("*")
+                    if f.suffix in (".yaml", ".yml") and f.is_file() and f.resolve().is_relative_to(self.root)
+                )
+                self.listed_dirs.append((str(target), tuple(str(f.relative_to(target)) for f in files)))
+                if not files:
+                    self.issue(index, where, f"folder '{entry}' holds no .yaml or .yml files")
+                files = [f for f in files if f.resolve() not in self.seen]
+            elif target.is_file():
+                if target in self.seen:
+                    self.issue(index, where, f"'{entry}' is already part of the inventory")
+                    continue
+                files = [target]
+            else:
+                self.issue(index, where, f"cannot include '{entry}': no such file or folder")
+                continue
+            for file in files:
+                resolved = file.resolve()
+                self.seen.add(resolved)
+                shown = os.path.normpath(os.path.join(shown_base, entry, os.path.relpath(file, target)))
+                try:
+                    raw = _read_bytes(resolved)
+                except OSError as error:
+                    self.issue(index, where, f"cannot read '{shown}': {error.strerror or error}")
+                    continue
+                included = self._source(raw, shown, resolved)
+                if included is not None:
+                    self._file(included, defaults, root=False)
+
+    # -- components -----------------------------------------------------------------------
+
+    def _components(self, index: int, section: str, value: Any, kind: str | None, defaults: _Defaults) -> None:
+        if value is None:
+            return
+        entries: Iterator[tuple[YPath, Any, Any]]
+        if isinstance(value, dict):
+            entries = (((section, cid), cid, fields) for cid, fields in value.items())
+        elif isinstance(value, list) and kind is not None:
+            entries = self._listed(index, section, value)
+        else:
+            form = "id: {fields}" if kind is None else "id: {fields}, or a list of ids"
+            self.issue(index, (section,), f"{section} must be a mapping of {form}")
+            return
+        for where, cid, fields in entries:
+            self._declare(index, where, cid, fields, kind, defaults)
+
+    def _listed(self, index: int, section: str, items: list[Any]) -> Iterator[tuple[YPath, Any, Any]]:
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                yield (section, i), item, None
+            elif isinstance(item, dict) and len(item) == 1:
+                ((cid, fields),) = item.items()
+                yield (section, i, cid), cid, fields
+            else:
+                self.issue(index, (section, i), f"each entry of {section} is an id or {{id: {{fields}}}}")
+
+    def _declare(
+        self, index: int, where: YPath, raw_id: str, fields: Any, kind: str | None, defaults: _Defaults
+    ) -> None:
+        if fields is None:
+            fields = {}
+        elif not isinstance(fields, dict):
+            self.issue(index, where, f"'{raw_id}' needs a mapping of fields, e.g. {{kind: host}}")
+            return
+        ids = []
+        for cid in self._ids(index, where, raw_id, key=True):
+            first = self.declared.get(cid)
+            if first is None:
+                self.declared[cid] = (index, where)
+                ids.append(cid)
+            else:
+                message = f"duplicate id '{cid}' (first declared at {{first}})"
+                self.issues.append(_Issue(index, where, message, True, first))
+        unknown = fields.keys() - _FIELDS
+        for name in unknown:
+            self.issue(index, (*where, name), _unknown("field", name, sorted(_FIELDS)), key=True)
+        if kind is None:
+            if "kind" not in fields:
+                self.issue(index, where, f"'{raw_id}' needs a kind (host, rack, service, ...)", key=True)
+                return
+            kind = self._text(index, (*where, "kind"), fields["kind"], "kind")
+            if kind is None:
+                self.issue(index, (*where, "kind"), "kind must not be empty")
+                return
+            if kind is not _INVALID and kind not in KINDS:
+                close = difflib.get_close_matches(kind, KINDS, n=1, cutoff=0.75)
+                if close:
+                    message = f"'{raw_id}' has kind '{kind}': did you mean '{close[0]}'?"
+                    self.warnings.append(_Issue(index, where, message, key=True))
+        elif "kind" in fields and fields["kind"] != kind:
+            self.issue(index, (*where, "kind"), f"components under this section have kind '{kind}'")
+        container = None
+        if fields.get("in") is not None:
+            container = self._single_id(index, (*where, "in"), fields["in"])
+        requires = self._requirements(index, (*where, "depends_on"), fields.get("depends_on"))
+        values = defaults.values
+        capacity = self._optional_number(index, where, fields, "capacity", values)
+        availability = self._optional_number(index, where, fields, "availability", values)
+        description = self._text(index, (*where, "description"), fields.get("description"), "description")
+        owner = values.get("owner")
+        if fields.get("owner") is not None:
+            owner = self._text(index, (*where, "owner"), fields["owner"], "owner")
+        tags = dict(defaults.tags)
+        if fields.get("tags") is not None:
+            own = self._tags(index, (*where, "tags"), fields["tags"])
+            tags.update(own if isinstance(own, dict) else {})
+        # After an issue the load fails, but the best-effort record still has its
+        # references checked, so one run reports every problem.
+        for cid in ids:
+            self.components[cid] = Component(
+                id=cid,
+                kind=_valid(kind, "?"),
+                container=_valid(container, None),
+                requires=requires,
+                capacity=_valid(capacity, None),
+                availability=_valid(availability, None) or DEFAULT_AVAILABILITY,
+                description=_valid(description, None),
+                owner=_valid(owner, None),
+                tags=tuple(tags.items()),
+            )
+
+    def _optional_number(self, index: int, where: YPath, fields: dict[str, Any], name: str, values: dict[str, Any]) -> Any:
+        if fields.get(name) is None:
+            return values.get(name)
+        return self._field_number(index, (*where, name), fields[name], name)
+
+    def _field_number(self, index: int, path: YPath, value: Any, name: str) -> Any:
+        number = self._number(index, path, value, name)
+        if number is None or number is _INVALID:
+            return number
+        if name == "availability" and not 0 < number <= 1:
+            return self.issue(index, path, f"availability must be in (0, 1], not {value}")
+        if number < 0:
+            return self.issue(index, path, f"{name} must not be negative, not {value}")
+        return number
+
+    def _requirements(self, index: int, path: YPath, value: Any) -> Any:
+        if value is None:
+            return ()
+        items = [(path, value)] if isinstance(value, (str, dict)) else None
+        if isinstance(value, list):
+            items = [((*path, i), item) for i, item in enumerate(value)]
+        if items is None:
+            self.issue(index, path, "depends_on is a list of ids and groups")
+            return ()
+        result: list[Requirement] = []
+        for where, item in items:
+            if isinstance(item, str):
+                result.extend(self._ids(index, where, item))
+            elif isinstance(item, dict):
+                group = self._group(index, where, item)
+                if group is not _INVALID:
+                    result.append(group)
+            else:
+                self.issue(index, where, "a requirement is an id, {any: [ids]} or {at_least: K, of: [ids]}")
+        return tuple(dict.fromkeys(result))
+
+    def _group(self, index: int, where: YPath, item: dict[str, Any]) -> Any:
+        unknown = item.keys() - set(_GROUP)
+        for key in unknown:
+            self.issue(index, (*where, key), _unknown("field", key, _GROUP), key=True)
+        if "any" in item and ("at_least" in item or "of" in item):
+            return self.issue(index, where, "a group has either 'any: [ids]' or 'at_least: K' with 'of: [ids]'")
+        if "any" in item:
+            members, at_least = self._id_list(index, (*where, "any"), item["any"]), 1
+        elif "at_least" in item and "of" in item:
+            members = self._id_list(index, (*where, "of"), item["of"])
+            at_least = self._number(index, (*where, "at_least"), item["at_least"], "at_least", integer=True)
+            if at_least is None:
+                at_least = self.issue(index, (*where, "at_least"), "at_least needs a whole number")
+            elif at_least is not _INVALID and at_least < 1:
+                at_least = self.issue(index, (*where, "at_least"), f"at_least must be 1 or more, not {at_least}")
+        elif "at_least" in item:
+            return self.issue(index, where, "at_least needs 'of: [ids]'")
+        elif "of" in item:
+            return self.issue(index, where, "'of' needs 'at_least: K' (or write 'any: [ids]')")
+        elif unknown:
+            return _INVALID
+        else:
+            return self.issue(index, where, "a group needs 'any: [ids]' or 'at_least: K' with 'of: [ids]'")
+        demand = self._field_number(index, (*where, "demand"), item.get("demand"), "demand")
+        if members is _INVALID:
+            return _INVALID
+        if at_least is not _INVALID and at_least > len(members):
+            noun = "member" if len(members) == 1 else "members"
+            message = f"at_least {at_least} is more than the {len(members)} {noun} listed"
+            at_least = self.issue(index, (*where, "at_least"), message)
+        return Group(tuple(members), _valid(at_least, 1), _valid(demand, None))
+
+    def _id_list(self, index: int, path: YPath, value: Any) -> Any:
+        items = [(path, value)] if isinstance(value, str) else None
+        if isinstance(value, list):
+            items = [((*path, i), item) for i, item in enumerate(value)]
+        if items is None:
+            return self.issue(index, path, "a group lists ids: [a, b] (quote ranges: ['web-[1:4]'])")
+        if not items:
+            return self.issue(index, path, "a group needs at least one member")
+        members: dict[str, None] = {}
+        for where, item in items:
+            if not isinstance(item, str):
+                self.issue(index, where, f"a member is an id, not {_describe(item)}")
+                continue
+            for cid in self._ids(index, where, item):
+                if cid in members:
+                    self.issue(index, where, f"'{cid}' is listed twice in this group")
+                members[cid] = None
+        return list(members) if members else _INVALID
+
+    def _ids(self, index: int, where: YPath, text: str, *, key: bool = False) -> list[str]:
+        if not text or _BAD_ID.search(text):
+            self.issue(index, where, f"'{text}' is not a usable id (empty, control characters or outer spaces)", key=key)
+            return []
+        try:
+            return expand(text)
+        except ValueError as error:
+            self.issue(index, where, str(error), key=key)
+            return []
+
+    def _single_id(self, index: int, path: YPath, value: Any) -> Any:
+        if not isinstance(value, str):
+            return self.issue(index, path, f"'in' names one container, not {_describe(value)}")
+        ids = self._ids(index, path, value)
+        if len(ids) != 1:
+            return _INVALID if not ids else self.issue(index, path, "'in' names one container, not a range")
+        return ids[0]
+
+    # -- scalars --------------------------------------------------------------------------
+
+    def _text(self, index: int, path: YPath, value: Any, name: str) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        return self.issue(index, path, f"{name} must be text, not {_describe(value)}")
+
+    def _number(self, index: int, path: YPath, value: Any, name: str, *, integer: bool = False) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if _INTEGER.fullmatch(value):
+                return int(value)
+            if not integer and _NUMBER.fullmatch(value):
+                return float(value)
+        kind = "a whole number" if integer else "a number"
+        return self.issue(index, path, f"{name} must be {kind}, not {_describe(value)}")
+
+    def _tags(self, index: int, path: YPath, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return self.issue(index, path, "tags must be a mapping of name: text")
+        for key, item in value.items():
+            if not isinstance(item, str):
+                self.issue(index, (*path, key), f"tag '{key}' must be text, not {_describe(item)}")
+        return value
+
+    # -- across files ---------------------------------------------------------------------
+
+    def _check_references(self) -> None:
+        components = self.components
+        for cid, component in components.items():
+            if component.container == cid:
+                self._locate(cid, "in", cid, "a component cannot be in itself")
+            for ref in _references(component):
+                if ref not in self.declared:
+                    self._locate(cid, "in" if ref == component.container else "depends_on", ref, _unknown_id(ref, components))
+        for group_owner, group in _groups(components.values()):
+            capacities = [components[m].capacity for m in group.members if m in components]
+            if group.demand is not None and not any(c is not None for c in capacities):
+                index, where = self.declared[group_owner]
+                message = f"'{group_owner}' sets a demand on {group.describe()} but none of them has a capacity"
+                self.warnings.append(_Issue(index, where, message, key=True))
+        self._check_containment()
+
+    def _check_containment(self) -> None:
+        state: dict[str, int] = {}
+        components = self.components
+        for start in components:
+            chain = []
+            cid: str | None = start
+            while cid in components and state.get(cid, 0) == 0:
+                state[cid] = 1
+                chain.append(cid)
+                cid = components[cid].container
+            if cid in components and state[cid] == 1:  # the chain came back to itself
+                cycle = chain[chain.index(cid) :]
+                if len(cycle) > 1:  # a component in itself is reported on its own
+                    self._locate(cycle[0], "in", cycle[1], "containment cycle: " + " in ".join([*cycle, cycle[0]]))
+            for member in chain:
+                state[member] = 2
+
+    def _locate(self, cid: str, field_name: str, ref: str, message: str) -> None:
+        """Report a problem with reference ``ref`` at the place in ``cid``'s declaration naming it."""
+        index, where = self.declared[cid]
+        fields = _get(self.sources[index].doc.data, where)
+        for path in _paths_naming(fields.get(field_name) if isinstance(fields, dict) else None, ref):
+            self.issue(index, (*where, field_name, *path), message)
+            return
+        self.issue(index, where, message, key=True)
+
+
+def _valid(value: Any, fallback: Any) -> Any:
+    return fallback if value is _INVALID else value
+
+
+def _references(component: Component) -> Iterator[str]:
+    if component.container is not None:
+        yield component.container
+    for requirement in component.requires:
+        if isinstance(requirement, str):
+            yield requirement
+        else:
+            yield from requirement.members
+
+
+def _groups(components: Iterable[Component]) -> Iterator[tuple[str, Group]]:
+    for component in components:
+        for requirement in component.requires:
+            if isinstance(requirement, Group):
+                yield component.id, requirement
+
+
+def _paths_naming(value: Any, ref: str) -> Iterator[YPath]:
+    """Paths inside a field's raw value where an id pattern expands to ``ref``."""
+    if isinstance(value, str):
+        try:
+            if ref in expand(value):
+                yield ()
+        except ValueError:
+            pass
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for path in _paths_naming(item, ref):
+                yield (i, *path)
+    elif isinstance(value, dict):
+        for key in ("any", "of"):
+            for path in _paths_naming(value.get(key), ref):
+                yield (key, *path)
+
+
+def _get(data: Any, path: YPath) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def _unknown(what: str, name: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(allowed)})"
+    return f"unknown {what} '{name}'{hint}"
+
+
+def _unknown_id(ref: str, components: dict[str, Component]) -> str:
+    pool = [cid for cid in components if cid[:1] == ref[:1] and abs(len(cid) - len(ref)) <= 3]
+    close = difflib.get_close_matches(ref, pool[:20000], n=1, cutoff=0.75)
+    return f"unknown component '{ref}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"'{value}'"
+

@@ -1,0 +1,111 @@
+"""The inventory model: frozen records that every analysis reads.
+
+A :class:`Component` needs each of its ``requires`` (and its container, if it has
+one); a requirement is another component's id or a :class:`Group`.
+
+>>> web = Component("web-1", "host", container="rack-1", capacity=1000)
+>>> timeline = Component("timeline", "service", requires=(Group(("web-1", "web-2"), demand=1500),))
+>>> timeline.requires[0].describe()
+'any of web-1, web-2 (demand 1500)'
+>>> Group(("zk-1", "zk-2", "zk-3"), at_least=2).describe()
+'at least 2 of zk-1, zk-2, zk-3'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from graphanalyzer.errors import Problem
+
+#: Kinds the tool knows, and the inventory sections that list them.
+SECTIONS: Mapping[str, str] = {
+    "sites": "site",
+    "rooms": "room",
+    "racks": "rack",
+    "power": "power",
+    "switches": "switch",
+    "routers": "router",
+    "carriers": "carrier",
+    "loadbalancers": "loadbalancer",
+    "hosts": "host",
+    "vms": "vm",
+    "databases": "database",
+    "queues": "queue",
+    "dns": "dns",
+    "services": "service",
+}
+KINDS: tuple[str, ...] = tuple(SECTIONS.values())
+#: The availability of a component that sets none (DESIGN section 3).
+DEFAULT_AVAILABILITY = 0.999
+
+Number = int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A redundancy requirement: at least ``at_least`` of ``members`` must be up.
+
+    With ``demand``, the summed capacity of the members that are not down must
+    also reach it, or the group is degraded.
+    """
+
+    members: tuple[str, ...]
+    at_least: int = 1
+    demand: Number | None = None
+
+    def describe(self) -> str:
+        """Plain words for the group, as explanations show it."""
+        head = "any of" if self.at_least == 1 else f"at least {self.at_least} of"
+        tail = "" if self.demand is None else f" (demand {self.demand:g})"
+        return f"{head} {', '.join(self.members)}{tail}"
+
+
+Requirement = str | Group
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One thing that can be unplugged: a site, a rack, a carrier, a host, a service..."""
+
+    id: str
+    kind: str
+    container: str | None = None
+    requires: tuple[Requirement, ...] = ()
+    capacity: Number | None = None
+    availability: float = DEFAULT_AVAILABILITY
+    description: str | None = None
+    owner: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a component was declared (1-based line and column of its key)."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """A validated inventory: its components in declaration order, and where each came from."""
+
+    name: str
+    components: Mapping[str, Component]
+    description: str | None = None
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+    files: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    def services(self) -> list[str]:
+        """The ids of components of kind ``service``: the default targets of every analysis."""
+        return [c.id for c in self.components.values() if c.kind == "service"]
+
+    def by_kind(self) -> dict[str, int]:
+        """How many components of each kind, most common first, then by name."""
+        counts: dict[str, int] = {}
+        for component in self.components.values():
+            counts[component.kind] = counts.get(component.kind, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

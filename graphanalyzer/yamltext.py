@@ -1,0 +1,484 @@
+"""Strict YAML for inventories: every scalar stays the text that was written.
+
+PyYAML's loaders lose data (``no`` becomes False, ``010`` becomes 8, a repeated key
+silently wins) and can be made to explode (alias bombs, deep nesting).  This module
+reads YAML into plain ``dict``/``list``/``str`` trees where every scalar is text,
+plain ``~``/``null``/empty is ``None``, and nothing else is interpreted.  Types are
+the inventory schema's business (:mod:`graphanalyzer.inventory`).
+
+Two readers give the same tree:
+
+* :func:`parse_exact` walks libyaml's event stream.  It records where every node
+  and key starts, reports duplicate keys, aliases and tags, and stops pulling
+  events as soon as nesting passes :data:`MAX_DEPTH`, so libyaml never parses a
+  nesting bomb (walking 2 million ``[`` takes libyaml minutes; stopping early, a
+  millisecond).
+* :func:`parse_fast` is a pure-Python reader for the plain subset that large,
+  generated inventories use: block mappings and sequences, one-line flow
+  collections, plain and simply quoted scalars.  It is several times faster than
+  libyaml through PyYAML and returns ``None`` for anything outside the subset, for
+  which callers use :func:`parse_exact`.  Property tests check that wherever it
+  answers, it answers exactly as :func:`parse_exact`.
+
+>>> parse_fast("a: no\\nb: [010, '1e3']\\nc:\\n")
+{'a': 'no', 'b': ['010', '1e3'], 'c': None}
+>>> doc = parse_exact("a: no\\nb: [010, '1e3']\\nc:\\n", "x.yaml")
+>>> doc.data == parse_fast("a: no\\nb: [010, '1e3']\\nc:\\n"), doc.mark(("b", 1))
+(True, (1, 9))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from graphanalyzer.errors import Problem
+
+#: Plain scalars that YAML reads as null.  Quoted, they are text.
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+#: Deepest nesting accepted.  Inventories need about 7 levels.
+MAX_DEPTH = 64
+
+Path = tuple[str | int, ...]
+Mark = tuple[int, int]  # 0-based line and column
+
+# Characters YAML 1.1 forbids in a stream (section 5.1), and those parse_fast avoids.
+_FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_FAST = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: its tree, where nodes start, and what was wrong.
+
+    ``exact`` documents (from :func:`parse_exact`) know every node's position; the
+    others (from :func:`read` taking the fast path) only those of the first two levels
+    of keys, which is where components are declared.
+    """
+
+    data: Any
+    exact: bool = True
+    values: dict[Path, Mark] = field(default_factory=dict)
+    keys: dict[Path, Mark] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def mark(self, path: Path, *, key: bool = False) -> Mark:
+        """Where ``path`` starts (its key with ``key=True``), else its nearest ancestor."""
+        path = tuple(path)
+        while path:
+            if key and path in self.keys:
+                return self.keys[path]
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), (0, 0))
+
+
+def position(text: str, offset: int) -> Mark:
+    """The 0-based line and column of a character offset.
+
+    >>> position("ab\\ncd", 4)
+    (1, 1)
+    """
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset), offset - line_start
+
+
+def forbidden_characters(text: str, name: str) -> list[Problem]:
+    """Problems for characters YAML does not allow (control characters and the like)."""
+    problems = []
+    for match in _FORBIDDEN.finditer(text):
+        line, col = position(text, match.start())
+        problems.append(
+            Problem(name, line + 1, col + 1, f"character {ord(match.group()):#06x} is not allowed in YAML")
+        )
+        if len(problems) == 20:
+            break
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_exact: libyaml events
+
+
+_MISSING: Any = object()  # a mapping frame waiting for its next key
+_SKIP: Any = object()  # the value of a rejected key: parsed, then dropped
+
+
+class _Frame:
+    __slots__ = ("key", "node", "path")
+
+    def __init__(self, node: dict[str, Any] | list[Any], path: Path | None) -> None:
+        self.node = node
+        self.path = path
+        self.key: Any = _MISSING
+
+
+def parse_exact(text: str, name: str) -> Document:
+    """Parse one YAML document, keeping every node's position and collecting problems.
+
+    Syntax errors end the parse: the returned document then has ``data`` None and one
+    problem.  Duplicate keys, aliases and tags are reported and parsing goes on, so one
+    run reports them all.
+
+    >>> parse_exact("a: 1\\na: 2\\n", "x.yaml").problems[0].message
+    "duplicate key 'a' (first at line 1, column 1)"
+    >>> parse_exact("[" * 100000, "bomb.yaml").problems[0].message
+    'nesting deeper than 64 levels'
+    """
+    doc = Document(data=None)
+    bad = forbidden_characters(text, name)
+    if bad:
+        doc.problems.extend(bad)
+        return doc
+    stack: list[_Frame] = []
+    documents = 0
+
+    def problem(mark: Any, message: str) -> None:
+        doc.problems.append(Problem(name, mark.line + 1, mark.column + 1, message))
+
+    def attach(value: Any, mark: Any) -> Path | None:
+        """Put a value where the parse is; return its path, or None if it is dropped."""
+        where = (mark.line, mark.column)
+        if not stack:
+            doc.data = value
+            doc.values[()] = where
+            return ()
+        frame = stack[-1]
+        node, parent = frame.node, frame.path
+        if isinstance(node, list):
+            node.append(value)
+            path = None if parent is None else (*parent, len(node) - 1)
+        elif frame.key is _MISSING:
+            if not isinstance(value, str):
+                problem(mark, "a key must be plain text")
+                frame.key = _SKIP
+            elif value in node:
+                line, col = doc.keys.get((*(parent or ()), value), (0, 0))
+                problem(mark, f"duplicate key '{value}' (first at line {line + 1}, column {col + 1})")
+                frame.key = _SKIP
+            else:
+                frame.key = value
+                node[value] = None
+                if parent is not None:
+                    doc.keys[(*parent, value)] = where
+            return None
+        else:
+            key, frame.key = frame.key, _MISSING
+            if key is _SKIP:
+                return None
+            node[key] = value
+            path = None if parent is None else (*parent, key)
+        if path is not None:
+            doc.values[path] = where
+        return path
+
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.tag is not None:
+                    problem(event.start_mark, f"tags ({event.tag}) are not supported: values are text")
+                plain = not event.style  # libyaml says "" for plain, PyYAML None
+                attach(None if plain and event.value in NULLS else event.value, event.start_mark)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                    doc.data = None
+                    return doc
+                if event.tag is not None:
+                    problem(event.start_mark, f"tags ({event.tag}) are not supported")
+                node: dict[str, Any] | list[Any] = {} if kind is yaml.MappingStartEvent else []
+                stack.append(_Frame(node, attach(node, event.start_mark)))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.AliasEvent:
+                problem(event.start_mark, f"aliases (*{event.anchor}) are not allowed: write the value out")
+                attach(None, event.start_mark)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    problem(event.start_mark, "only one YAML document is allowed in an inventory file")
+                    return doc
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = error.problem or "YAML syntax error"
+        if error.context:
+            message = f"{message} ({error.context})"
+        doc.data = None
+        doc.problems.append(Problem(name, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, message))
+    except yaml.YAMLError as error:
+        doc.data = None
+        doc.problems.append(Problem(name, 1, 1, f"YAML error: {error}"))
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_fast: the plain subset, in Python
+
+
+class _Bail(Exception):
+    """Raised inside parse_fast when the text leaves the subset it reads."""
+
+
+_KEY = re.compile(
+    r"""(?:(?P<plain>[A-Za-z0-9_./(][A-Za-z0-9_./()\-\[\]:+=@$^~]*?)
+         |'(?P<sq>(?:[^']|'')*)'
+         |"(?P<dq>[^"\\]*)")
+        [ ]*:(?:[ ]+|$)""",
+    re.VERBOSE,
+)
+_FLOW = re.compile(
+    r"""[ ]*(?:(?P<ind>[\[\]{},])
+         |(?P<colon>:)(?=[ \[\]{},]|$)
+         |'(?P<sq>(?:[^']|'')*)'
+         |"(?P<dq>[^"\\]*)"
+         |(?P<plain>[^\s\[\]{},:#'"&*!|>%@`?\-][^\[\]{},:#'"]*)
+         |(?P<end>(?:(?<=[ ])\#.*)?$))""",
+    re.VERBOSE,
+)
+_PLAIN_START_BAD = frozenset("-?:,[]{}#&*!|>'\"%@`")
+
+
+def read(text: str, name: str) -> Document:
+    """Parse a file the fast way when it can be, else exactly.
+
+    >>> doc = read("hosts:\\n  web-1: {in: rack-1}\\n", "x.yaml")
+    >>> doc.exact, doc.mark(("hosts", "web-1"), key=True)
+    (False, (1, 2))
+    """
+    doc = Document(data=None, exact=False)
+    data = parse_fast(text, doc)
+    if data is None:
+        return parse_exact(text, name)
+    doc.data = data
+    return doc
+
+
+def parse_fast(text: str, marks: Document | None = None) -> Any:
+    """Parse the plain subset of YAML into the tree :func:`parse_exact` gives, or return None.
+
+    With ``marks``, the positions of the first two levels of keys are recorded in it.
+
+    >>> parse_fast("web-[1:4]: {kind: host, in: rack-1}\\n")
+    {'web-[1:4]': {'kind': 'host', 'in': 'rack-1'}}
+    >>> parse_fast("a: &anchor 1\\n") is None  # outside the subset
+    True
+    """
+    if _NOT_FAST.search(text):
+        return None
+    try:
+        return _FastReader(text.split("\n"), marks).document()
+    except (_Bail, RecursionError):
+        return None
+
+
+class _FastReader:
+    """Line-by-line recursive descent over block structure; flow collections on one line."""
+
+    def __init__(self, lines: list[str], marks: Document | None) -> None:
+        self.lines = lines
+        self.keys = None if marks is None else marks.keys
+        self.values = None if marks is None else marks.values
+        self.i = 0
+        self._at = -1
+        self._indent = 0
+        self._content = ""
+
+    def peek(self) -> bool:
+        """Move to the next line with content; set ``_indent``/``_content``; False at the end."""
+        if self._at == self.i:
+            return True
+        lines, i = self.lines, self.i
+        while i < len(lines):
+            line = lines[i]
+            content = line.lstrip(" ")
+            if content and content[0] != "#":
+                indent = len(line) - len(content)
+                if indent == 0 and content[0] in "-.%" and content[:3] in ("---", "...") or content[0] == "%":
+                    raise _Bail
+                self.i = self._at = i
+                self._indent, self._content = indent, content.rstrip(" ")
+                return True
+            i += 1
+        self.i = i
+        return False
+
+    def document(self) -> Any:
+        if not self.peek():
+            return None
+        if self.values is not None:
+            self.values[()] = (self.i, self._indent)
+        value = self.block(self._indent, 1, ())
+        if self.peek():
+            raise _Bail
+        return value
+
+    def block(self, indent: int, depth: int, path: Path) -> Any:
+        if depth > MAX_DEPTH:
+            raise _Bail
+        content = self._content
+        if content == "-" or content.startswith("- "):
+            return self.sequence(indent, depth, path)
+        return self.mapping(indent, depth, path)
+
+    def mapping(self, indent: int, depth: int, path: Path) -> dict[str, Any]:
+        keys = self.keys if depth <= 2 else None
+        result: dict[str, Any] = {}
+        key_match = _KEY.match
+        while self.peek() and self._indent >= indent:
+            if self._indent > indent:
+                raise _Bail
+            content = self._content
+            match = key_match(content)
+            if match is None:
+                if content == "-" or content.startswith("- "):
+                    break
+                raise _Bail
+            plain = match.group("plain")
+            if plain is not None:
+                if plain in NULLS:
+                    raise _Bail
+                key = plain
+            else:
+                key = _quoted(match.group("sq"), match.group("dq"))
+            if key in result:
+                raise _Bail
+            rest = content[match.end() :]
+            if keys is not None:
+                keys[(*path, key)] = (self.i, indent)
+            self.i += 1
+            if not rest or rest[0] == "#":
+                if self.peek() and self._indent > indent:
+                    value = self.block(self._indent, depth + 1, (*path, key))
+                elif self.peek() and self._indent == indent and (
+                    self._content == "-" or self._content.startswith("- ")
+                ):
+                    value = self.sequence(indent, depth + 1, (*path, key))
+                else:
+                    value = None
+            else:
+                value = _inline(rest)
+            result[key] = value
+        return result
+
+    def sequence(self, indent: int, depth: int, path: Path) -> list[Any]:
+        result: list[Any] = []
+        values = self.values if depth <= 2 else None
+        while self.peek() and self._indent == indent:
+            content = self._content
+            if content != "-" and not content.startswith("- "):
+                break
+            rest = content[2:]
+            stripped = rest.lstrip(" ")
+            if values is not None:
+                values[(*path, len(result))] = (self.i, indent + len(content) - len(stripped))
+            if not stripped or stripped[0] == "#":
+                self.i += 1
+                nested = self.peek() and self._indent > indent
+                value = self.block(self._indent, depth + 1, (*path, len(result))) if nested else None
+            elif stripped == "-" or stripped.startswith("- ") or _KEY.match(stripped):
+                column = indent + 2 + len(rest) - len(stripped)
+                self.lines[self.i] = " " * column + stripped
+                self._at = -1
+                self.peek()
+                value = self.block(column, depth + 1, (*path, len(result)))
+            else:
+                self.i += 1
+                value = _inline(stripped)
+            result.append(value)
+        return result
+
+
+def _quoted(single: str | None, double: str | None) -> str:
+    return single.replace("''", "'") if single is not None else double  # type: ignore[return-value]
+
+
+def _inline(rest: str) -> Any:
+    """A value that starts on the current line and ends on it."""
+    first = rest[0]
+    if first in "[{'\"":
+        return _flow(rest)
+    if first in _PLAIN_START_BAD:
+        raise _Bail
+    cut = rest.find(" #")
+    if cut >= 0:
+        rest = rest[:cut].rstrip(" ")
+    if ": " in rest or rest.endswith(":"):
+        raise _Bail
+    return None if rest in NULLS else rest
+
+
+def _flow(text: str) -> Any:
+    tokens: list[tuple[str, Any]] = []
+    pos, end = 0, len(text)
+    match = _FLOW.match
+    while True:
+        m = match(text, pos)
+        if m is None:
+            raise _Bail
+        kind = m.lastgroup
+        if kind == "end":
+            break
+        if kind == "ind":
+            tokens.append((m.group("ind"), None))
+        elif kind == "colon":
+            tokens.append((":", None))
+        elif kind == "plain":
+            value = m.group("plain").rstrip(" ")
+            tokens.append(("s", None if value in NULLS else value))
+        else:
+            tokens.append(("s", _quoted(m.group("sq"), m.group("dq"))))
+        pos = m.end()
+        if pos >= end:
+            break
+    value, i = _flow_node(tokens, 0, 1)
+    if i != len(tokens):
+        raise _Bail
+    return value
+
+
+def _flow_node(tokens: list[tuple[str, Any]], i: int, depth: int) -> tuple[Any, int]:
+    if depth > MAX_DEPTH or i >= len(tokens):
+        raise _Bail
+    kind, value = tokens[i]
+    if kind == "s":
+        return value, i + 1
+    if kind == "[":
+        items: list[Any] = []
+        i += 1
+        while tokens[i][0] != "]" if i < len(tokens) else False:
+            item, i = _flow_node(tokens, i, depth + 1)
+            items.append(item)
+            if i < len(tokens) and tokens[i][0] == ",":
+                i += 1
+                if i < len(tokens) and tokens[i][0] == "]":
+                    raise _Bail  # a trailing comma: leave it to libyaml
+            elif i >= len(tokens) or tokens[i][0] != "]":
+                raise _Bail
+        if i >= len(tokens):
+            raise _Bail
+        return items, i + 1
+    if kind == "{":
+        mapping: dict[str, Any] = {}
+        i += 1
+        while i < len(tokens) and tokens[i][0] != "}":
+            key_kind, key = tokens[i]
+            if key_kind != "s" or key is None or key in mapping:
+                raise _Bail
+            if i + 1 >= len(tokens) or tokens[i + 1][0] != ":":
+                raise _Bail
+            mapping[key], i = _flow_node(tokens, i + 2, depth + 1)
+            if i < len(tokens) and tokens[i][0] == ",":
+                i += 1
+                if i < len(tokens) and tokens[i][0] == "}":
+                    raise _Bail
+            elif i >= len(tokens) or tokens[i][0] != "}":
+                raise _Bail
+        if i >= len(tokens):
+            raise _Bail
+        return mapping, i + 1
+    raise _Bail
