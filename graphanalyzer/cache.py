@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from graphanalyzer import __version__
+from graphanalyzer.bulk import paused_gc
 from graphanalyzer.model import Inventory
 
 KEEP = 32
-_MODULES = ("cache.py", "errors.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
+_MODULES = ("bulk.py", "cache.py", "errors.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
 
 
 def directory() -> Path | None:
@@ -89,7 +90,7 @@ def lookup(path: Path, raw: bytes) -> Inventory | None:
     if folder is None:
         return None
     try:
-        with _entry(folder, path, raw).open("rb") as handle:
+        with _entry(folder, path, raw).open("rb") as handle, paused_gc():
             entry: dict[str, Any] = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None

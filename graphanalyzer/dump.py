@@ -1,8 +1,10 @@
 """Inventory model to YAML text: one line per component, under its kind's section.
 
 The inverse of :func:`graphanalyzer.inventory.load` (property tests check the round
-trip).  Text is written plain where that is unambiguous, else quoted, so the
-output also stays in the subset the fast reader takes.
+trip).  Ids and names are written plain where that is unambiguous, else quoted;
+each component's fields are a flow mapping written the JSON way, which is YAML
+too, and which the loader's fast path hands to the C JSON decoder: a generated
+estate of 100,000 components loads several times faster so.
 
 >>> from graphanalyzer.model import Component, Group, Inventory
 >>> print(dumps(Inventory("tiny", {
@@ -12,11 +14,11 @@ output also stays in the subset the fast reader takes.
 ... })), end="")
 inventory: tiny
 hosts:
-  web-1: {capacity: 10, description: 'front, left'}
+  web-1: {"capacity": 10, "description": "front, left"}
 services:
-  app: {depends_on: [{any: [web-1], demand: 5}, no]}
+  app: {"depends_on": [{"any": ["web-1"], "demand": 5}, "no"]}
 components:
-  no: {kind: widget}
+  no: {"kind": "widget"}
 """
 
 from __future__ import annotations
@@ -40,18 +42,22 @@ def scalar(text: str) -> str:
         return text
     if not _NEEDS_ESCAPE.search(text):
         return "'" + text.replace("'", "''") + "'"
-    return '"' + _NEEDS_ESCAPE.sub(_escape, text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+    return quoted(text)
+
+
+def quoted(text: str) -> str:
+    """A string double-quoted with escapes that YAML and JSON read alike.
+
+    >>> print(quoted('say "hi"\\n'))
+    "say \\"hi\\"\\n"
+    """
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
 
 
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
-    if code == 0x0A:
-        return "\\n"
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return "\\n" if code == 0x0A else f"\\u{code:04x}"  # every such character is in the BMP
 
 
 def _number(value: float) -> str:
@@ -59,41 +65,41 @@ def _number(value: float) -> str:
 
 
 def _ids(ids: tuple[str, ...]) -> str:
-    return "[" + ", ".join(map(scalar, ids)) + "]"
+    return "[" + ", ".join(map(quoted, ids)) + "]"
 
 
 def _requirement(requirement: str | Group) -> str:
     if isinstance(requirement, str):
-        return scalar(requirement)
+        return quoted(requirement)
     if requirement.at_least == 1:
-        text = f"any: {_ids(requirement.members)}"
+        text = f'"any": {_ids(requirement.members)}'
     else:
-        text = f"at_least: {requirement.at_least}, of: {_ids(requirement.members)}"
+        text = f'"at_least": {requirement.at_least}, "of": {_ids(requirement.members)}'
     if requirement.demand is not None:
-        text += f", demand: {_number(requirement.demand)}"
+        text += f', "demand": {_number(requirement.demand)}'
     return "{" + text + "}"
 
 
 def component_fields(component: Component, *, with_kind: bool) -> str:
-    """A component's fields as a one-line YAML flow mapping."""
+    """A component's fields as a one-line flow mapping, written the JSON way."""
     fields = []
     if with_kind:
-        fields.append(f"kind: {scalar(component.kind)}")
+        fields.append(f'"kind": {quoted(component.kind)}')
     if component.container is not None:
-        fields.append(f"in: {scalar(component.container)}")
+        fields.append(f'"in": {quoted(component.container)}')
     if component.requires:
-        fields.append("depends_on: [" + ", ".join(map(_requirement, component.requires)) + "]")
+        fields.append('"depends_on": [' + ", ".join(map(_requirement, component.requires)) + "]")
     if component.capacity is not None:
-        fields.append(f"capacity: {_number(component.capacity)}")
+        fields.append(f'"capacity": {_number(component.capacity)}')
     if component.availability != DEFAULT_AVAILABILITY:
-        fields.append(f"availability: {_number(component.availability)}")
+        fields.append(f'"availability": {_number(component.availability)}')
     if component.description is not None:
-        fields.append(f"description: {scalar(component.description)}")
+        fields.append(f'"description": {quoted(component.description)}')
     if component.owner is not None:
-        fields.append(f"owner: {scalar(component.owner)}")
+        fields.append(f'"owner": {quoted(component.owner)}')
     if component.tags:
-        tags = ", ".join(f"{scalar(k)}: {scalar(v)}" for k, v in component.tags)
-        fields.append(f"tags: {{{tags}}}")
+        tags = ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in component.tags)
+        fields.append(f'"tags": {{{tags}}}')
     return "{" + ", ".join(fields) + "}"
 
 

@@ -23,34 +23,48 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 import networkx as nx
 
+from graphanalyzer.bulk import paused_gc
 from graphanalyzer.errors import UsageError
 from graphanalyzer.model import Component, Group, Inventory
 
 Node = str | tuple[str, int]
+_NEEDS, _MEMBER, _IN = {"via": "needs"}, {"via": "member"}, {"via": "in"}
 
 
 def build(inventory: Inventory) -> nx.DiGraph:
-    """The dependency graph of an inventory (the graph also keeps it as ``graph["inventory"]``)."""
-    graph = nx.DiGraph(inventory=inventory)
-    graph.add_nodes_from((cid, {"component": c}) for cid, c in inventory.components.items())
-    edges: list[tuple[Node, Node, dict[str, str]]] = []
-    gates: list[tuple[Node, dict[str, Group]]] = []
-    needs, member, placed = {"via": "needs"}, {"via": "member"}, {"via": "in"}
-    for cid, component in inventory.components.items():
-        for n, requirement in enumerate(component.requires):
-            if isinstance(requirement, str):
-                edges.append((cid, requirement, needs))
-            else:
-                gate = (cid, n)
-                gates.append((gate, {"gate": requirement}))
-                edges.append((cid, gate, needs))
-                edges.extend((gate, m, member) for m in requirement.members)
-        if component.container is not None:
-            edges.append((cid, component.container, placed))
-    graph.add_nodes_from(gates)
-    graph.add_edges_from(edges)
+    """The dependency graph of an inventory (the graph also keeps it as ``graph["inventory"]``).
+
+    The adjacency is assembled directly, which here takes half the time of
+    ``add_nodes_from``/``add_edges_from`` (the tests check both give the same
+    graph).  Edges of one kind share one attribute dict: treat the graph as
+    read-only, or ``copy()`` it first.
+    """
+    nodes: dict[Node, dict[str, Any]] = {}
+    succ: dict[Node, dict[Node, dict[str, str]]] = {}
+    with paused_gc():
+        for cid, record in inventory.components.items():
+            nodes[cid] = {"component": record}
+            needs: dict[Node, dict[str, str]] = {}
+            for n, requirement in enumerate(record.requires):
+                if requirement.__class__ is str:
+                    needs[requirement] = _NEEDS  # type: ignore[index]
+                else:
+                    gate = (cid, n)
+                    nodes[gate] = {"gate": requirement}
+                    needs[gate] = _NEEDS
+                    succ[gate] = dict.fromkeys(requirement.members, _MEMBER)  # type: ignore[union-attr]
+            if record.container is not None:
+                needs[record.container] = _IN
+            succ[cid] = needs
+        pred: dict[Node, dict[Node, dict[str, str]]] = {node: {} for node in nodes}
+        for u, targets in succ.items():
+            for v, data in targets.items():
+                pred[v][u] = data
+        graph = nx.DiGraph(inventory=inventory)
+        graph._node, graph._adj, graph._succ, graph._pred = nodes, succ, succ, pred
     return graph
 
 

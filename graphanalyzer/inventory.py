@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import hashlib
+import math
 import os
 import re
 import sys
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from graphanalyzer import cache
+from graphanalyzer.bulk import paused_gc
 from graphanalyzer.errors import InventoryError, Problem
 from graphanalyzer.idranges import expand
 from graphanalyzer.model import (
@@ -63,7 +65,6 @@ _DEFAULTS = ("availability", "capacity", "owner", "tags")
 _GROUP = ("any", "at_least", "of", "demand")
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _INTEGER = re.compile(r"[-+]?[0-9]+")
-_BAD_ID = re.compile(r"^\s|\s$|[\x00-\x1f\x7f]")
 _INVALID: Any = object()  # a field value already reported as wrong
 
 
@@ -76,7 +77,8 @@ def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> Inventory
     """
     if str(source) == "-":
         raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        return _Loader(Path.cwd().resolve()).run(raw, "<stdin>", None)
+        with paused_gc():
+            return _Loader(Path.cwd().resolve()).run(raw, "<stdin>", None)
     name = str(source)
     path = Path(source)
     try:
@@ -88,7 +90,8 @@ def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> Inventory
         if hit is not None:
             return hit
     loader = _Loader(path.resolve().parent)
-    inventory = loader.run(raw, name, path.resolve())
+    with paused_gc():
+        inventory = loader.run(raw, name, path.resolve())
     if use_cache:
         cache.store(path, raw, inventory, loader.read_files, loader.listed_dirs)
     return inventory
@@ -158,6 +161,7 @@ class _Loader:
         self.read_files: list[tuple[str, str]] = []
         self.listed_dirs: list[tuple[str, tuple[str, ...]]] = []
         self.seen: set[Path] = set()
+        self.interned: dict[Any, Any] = {}
         self.name = ""
         self.description: str | None = None
 
@@ -173,12 +177,12 @@ class _Loader:
         problems = [p for s in self.sources for p in s.doc.problems]
         if problems or self.issues:
             raise InventoryError(problems + self._problems(self.issues))
-        origins = {}
+        origins: dict[str, Origin] = {}
         for cid in self.components:
             index, where = self.declared[cid]
             source = self.sources[index]
             line, column = source.doc.mark(where, key=True)
-            origins[cid] = Origin(source.name, line + 1, column + 1)
+            origins[cid] = (source.name, line + 1, column + 1)
         return Inventory(
             name=self.name,
             components=self.components,
@@ -391,21 +395,40 @@ class _Loader:
                     self.warnings.append(_Issue(index, where, message, key=True))
         elif "kind" in fields and fields["kind"] != kind:
             self.issue(index, (*where, "kind"), f"components under this section have kind '{kind}'")
-        container = None
-        if fields.get("in") is not None:
-            container = self._single_id(index, (*where, "in"), fields["in"])
-        requires = self._requirements(index, (*where, "depends_on"), fields.get("depends_on"))
+        get = fields.get
         values = defaults.values
-        capacity = self._optional_number(index, where, fields, "capacity", values)
-        availability = self._optional_number(index, where, fields, "availability", values)
-        description = self._text(index, (*where, "description"), fields.get("description"), "description")
-        owner = values.get("owner")
-        if fields.get("owner") is not None:
-            owner = self._text(index, (*where, "owner"), fields["owner"], "owner")
-        tags = dict(defaults.tags)
-        if fields.get("tags") is not None:
-            own = self._tags(index, (*where, "tags"), fields["tags"])
-            tags.update(own if isinstance(own, dict) else {})
+        container = get("in")
+        if container is not None and not _plain_id(container):
+            container = self._single_id(index, (*where, "in"), container)
+        requires = self._requirements(index, (*where, "depends_on"), get("depends_on"))
+        capacity = get("capacity")
+        if capacity is None:
+            capacity = values.get("capacity")
+        elif capacity.__class__ is str and capacity.isascii() and capacity.isdigit():
+            capacity = int(capacity)
+        else:
+            capacity = self._field_number(index, (*where, "capacity"), capacity, "capacity")
+        availability = get("availability")
+        if availability is None:
+            availability = values.get("availability")
+        else:
+            availability = self._field_number(index, (*where, "availability"), availability, "availability")
+        description = get("description")
+        if description is not None and description.__class__ is not str:
+            description = self._text(index, (*where, "description"), description, "description")
+        owner = get("owner")
+        if owner is None:
+            owner = values.get("owner")
+        elif owner.__class__ is not str:
+            owner = self._text(index, (*where, "owner"), owner, "owner")
+        tags = get("tags")
+        if tags is not None:
+            tags = self._tags(index, (*where, "tags"), tags)
+            tags = defaults.tags if tags is _INVALID else {**defaults.tags, **tags} if defaults.tags else tags
+        else:
+            tags = defaults.tags
+        tag_items = tuple(tags.items())
+        tag_items = self.interned.setdefault(tag_items, tag_items)  # hosts share a few tag sets
         # After an issue the load fails, but the best-effort record still has its
         # references checked, so one run reports every problem.
         for cid in ids:
@@ -418,13 +441,8 @@ class _Loader:
                 availability=_valid(availability, None) or DEFAULT_AVAILABILITY,
                 description=_valid(description, None),
                 owner=_valid(owner, None),
-                tags=tuple(tags.items()),
+                tags=tag_items,
             )
-
-    def _optional_number(self, index: int, where: YPath, fields: dict[str, Any], name: str, values: dict[str, Any]) -> Any:
-        if fields.get(name) is None:
-            return values.get(name)
-        return self._field_number(index, (*where, name), fields[name], name)
 
     def _field_number(self, index: int, path: YPath, value: Any, name: str) -> Any:
         number = self._number(index, path, value, name)
@@ -447,8 +465,11 @@ class _Loader:
             return ()
         result: list[Requirement] = []
         for where, item in items:
-            if isinstance(item, str):
-                result.extend(self._ids(index, where, item))
+            if item.__class__ is str:
+                if _plain_id(item):
+                    result.append(item)
+                else:
+                    result.extend(self._ids(index, where, item))
             elif isinstance(item, dict):
                 group = self._group(index, where, item)
                 if group is not _INVALID:
@@ -487,7 +508,8 @@ class _Loader:
             noun = "member" if len(members) == 1 else "members"
             message = f"at_least {at_least} is more than the {len(members)} {noun} listed"
             at_least = self.issue(index, (*where, "at_least"), message)
-        return Group(tuple(members), _valid(at_least, 1), _valid(demand, None))
+        group = Group(tuple(members), _valid(at_least, 1), _valid(demand, None))
+        return self.interned.setdefault(group, group)  # e.g. the same DNS pair behind every service
 
     def _id_list(self, index: int, path: YPath, value: Any) -> Any:
         items = [(path, value)] if isinstance(value, str) else None
@@ -502,14 +524,16 @@ class _Loader:
             if not isinstance(item, str):
                 self.issue(index, where, f"a member is an id, not {_describe(item)}")
                 continue
-            for cid in self._ids(index, where, item):
+            for cid in [item] if _plain_id(item) else self._ids(index, where, item):
                 if cid in members:
                     self.issue(index, where, f"'{cid}' is listed twice in this group")
                 members[cid] = None
         return list(members) if members else _INVALID
 
     def _ids(self, index: int, where: YPath, text: str, *, key: bool = False) -> list[str]:
-        if not text or _BAD_ID.search(text):
+        if _plain_id(text):
+            return [text]
+        if not text or not text.isprintable() or text[0] == " " or text[-1] == " ":
             self.issue(index, where, f"'{text}' is not a usable id (empty, control characters or outer spaces)", key=key)
             return []
         try:
@@ -539,7 +563,7 @@ class _Loader:
         if isinstance(value, str):
             if _INTEGER.fullmatch(value):
                 return int(value)
-            if not integer and _NUMBER.fullmatch(value):
+            if not integer and _NUMBER.fullmatch(value) and math.isfinite(float(value)):
                 return float(value)
         kind = "a whole number" if integer else "a number"
         return self.issue(index, path, f"{name} must be {kind}, not {_describe(value)}")
@@ -595,6 +619,18 @@ class _Loader:
             self.issue(index, (*where, field_name, *path), message)
             return
         self.issue(index, where, message, key=True)
+
+
+def _plain_id(text: Any) -> bool:
+    """Whether text is an id as written: no range, printable, no outer spaces (the common case)."""
+    return (
+        text.__class__ is str
+        and "[" not in text
+        and "]" not in text
+        and text.isprintable()
+        and text[:1] not in ("", " ")
+        and text[-1] != " "
+    )
 
 
 def _valid(value: Any, fallback: Any) -> Any:

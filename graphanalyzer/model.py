@@ -79,13 +79,9 @@ class Component:
     tags: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a component was declared (1-based line and column of its key)."""
-
-    file: str
-    line: int
-    column: int
+#: Where a component was declared: file, and 1-based line and column of its key.
+#: A plain tuple, as a loaded estate holds one per component.
+Origin = tuple[str, int, int]
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,13 @@ Two readers give the same tree:
   millisecond).
 * :func:`parse_fast` is a pure-Python reader for the plain subset that large,
   generated inventories use: block mappings and sequences, one-line flow
-  collections, plain and simply quoted scalars.  It is several times faster than
-  libyaml through PyYAML and returns ``None`` for anything outside the subset, for
-  which callers use :func:`parse_exact`.  Property tests check that wherever it
-  answers, it answers exactly as :func:`parse_exact`.
+  collections, plain and simply quoted scalars.  A flow collection written the
+  JSON way (``{"in": "rack-1", "capacity": 200}``, as :mod:`graphanalyzer.dump`
+  writes them) goes to the C ``json`` decoder with numbers kept as text; libyaml
+  reads such text the same way.  The reader is many times faster than libyaml
+  through PyYAML and returns ``None`` for anything outside the subset, for which
+  callers use :func:`parse_exact`.  Property tests check that wherever it answers,
+  it answers exactly as :func:`parse_exact`.
 
 >>> parse_fast("a: no\\nb: [010, '1e3']\\nc:\\n")
 {'a': 'no', 'b': ['010', '1e3'], 'c': None}
@@ -29,6 +32,8 @@ Two readers give the same tree:
 
 from __future__ import annotations
 
+import json
+import json.scanner
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,6 +246,35 @@ _FLOW = re.compile(
     re.VERBOSE,
 )
 _PLAIN_START_BAD = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")  # JSON pairs them, libyaml refuses them
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise ValueError("duplicate key")
+    return mapping
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+# The decoder's C scanner itself: decode() and raw_decode() only wrap it in Python.
+_JSON_SCAN = json.scanner.make_scanner(  # type: ignore[no-untyped-call]
+    json.JSONDecoder(object_pairs_hook=_unique, parse_int=str, parse_float=str, parse_constant=_no_constant)
+)
+
+
+def _json(text: str) -> Any:
+    """One JSON value filling ``text`` (numbers as their text), else ValueError."""
+    try:
+        value, end = _JSON_SCAN(text, 0)
+    except StopIteration:
+        raise ValueError(text) from None
+    if end != len(text):
+        raise ValueError(text)
+    return value
 
 
 def read(text: str, name: str) -> Document:
@@ -401,6 +435,13 @@ def _inline(rest: str) -> Any:
     """A value that starts on the current line and ends on it."""
     first = rest[0]
     if first in "[{'\"":
+        jsonish = first == '"' or rest[1:2] == '"' or rest in ("{}", "[]")
+        if jsonish and "true" not in rest and "false" not in rest:
+            if "\\" not in rest or not _SURROGATE_ESCAPE.search(rest):
+                try:
+                    return _json(rest)
+                except ValueError:
+                    pass
         return _flow(rest)
     if first in _PLAIN_START_BAD:
         raise _Bail

@@ -1,0 +1,60 @@
+"""Summaries of an inventory: what ``validate`` and ``show`` report.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> inv = Inventory("tiny", {
+...     "web-1": Component("web-1", "host", capacity=10),
+...     "app": Component("app", "service", requires=(Group(("web-1",), demand=5), "web-1")),
+... })
+>>> validate(inv)
+{'inventory': 'tiny', 'components': 2, 'by_kind': {'host': 1, 'service': 1}, 'warnings': []}
+>>> show(inv)["services"]
+[{'id': 'app', 'in': None, 'owner': None, 'requires': [{'at_least': 1, 'of': ['web-1'], 'demand': 5}, 'web-1']}]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphanalyzer.model import Group, Inventory, Requirement
+
+
+def validate(inventory: Inventory) -> dict[str, Any]:
+    """DESIGN's ``validate`` JSON, plus the warnings (``FILE:LINE:COL: warning: ...``)."""
+    return {
+        "inventory": inventory.name,
+        "components": len(inventory.components),
+        "by_kind": inventory.by_kind(),
+        "warnings": [f"{w.file}:{w.line}:{w.column}: warning: {w.message}" for w in inventory.warnings],
+    }
+
+
+def requirement(item: Requirement) -> str | dict[str, Any]:
+    """A requirement as JSON: an id, or ``{"at_least", "of", "demand"?}``."""
+    if isinstance(item, Group):
+        data: dict[str, Any] = {"at_least": item.at_least, "of": list(item.members)}
+        if item.demand is not None:
+            data["demand"] = item.demand
+        return data
+    return item
+
+
+def show(inventory: Inventory) -> dict[str, Any]:
+    """Counts by kind, and every service with its direct requirements."""
+    services = []
+    for sid in inventory.services():
+        service = inventory.components[sid]
+        services.append(
+            {
+                "id": sid,
+                "in": service.container,
+                "owner": service.owner,
+                "requires": [requirement(r) for r in service.requires],
+            }
+        )
+    return {
+        "inventory": inventory.name,
+        "description": inventory.description,
+        "components": len(inventory.components),
+        "by_kind": inventory.by_kind(),
+        "services": services,
+    }

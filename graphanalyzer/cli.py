@@ -1,0 +1,154 @@
+"""The command line: thin Typer commands that load, analyse and render.
+
+Each command is a few lines: :func:`_load` (inventory and graph), an analysis
+from :mod:`graphanalyzer.analysis`, then :func:`_emit` in the chosen format.
+Errors the user can fix are :class:`~graphanalyzer.errors.GraphanalyzerError`:
+:func:`main` prints them to stderr and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from graphanalyzer import __version__
+from graphanalyzer.analysis import summary
+from graphanalyzer.dump import dumps
+from graphanalyzer.errors import GraphanalyzerError, UsageError
+from graphanalyzer.generate import generate as generate_estate
+from graphanalyzer.inventory import load
+from graphanalyzer.model import Inventory
+from graphanalyzer.output import write_atomic
+from graphanalyzer.render import render
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="What breaks if I unplug this? Analyse an infrastructure inventory.",
+)
+
+#: Where bundled example inventories live: inside an installed wheel, or in the source tree.
+_BUNDLED = (Path(__file__).parent / "inventories", Path(__file__).parent.parent / "inventories")
+DEFAULT_INVENTORY = "example"
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", help="table, json or markdown (default: table on a terminal, else json)"),
+]
+InventoryArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Inventory file, '-' for standard input, or a bundled example's name "
+        "(example, birdsite-2009, liveaudio, midsize).",
+        show_default=True,
+    ),
+]
+
+
+def resolve(name: str) -> str:
+    """A path for an inventory argument: the file itself, or a bundled example's root file."""
+    if name == "-" or Path(name).exists():
+        return name
+    for folder in _BUNDLED:
+        for candidate in (folder / f"{name}.yaml", folder / name / "main.yaml"):
+            if candidate.is_file():
+                return str(candidate)
+    return name
+
+
+def _load(name: str) -> Inventory:
+    return load(resolve(name))
+
+
+def _emit(view: str, result: Any, fmt: Format | None) -> None:
+    chosen = fmt.value if fmt is not None else ("table" if sys.stdout.isatty() else "json")
+    output = render(view, result, chosen)
+    if isinstance(output, str):
+        sys.stdout.write(output)
+    else:
+        Console(width=None if sys.stdout.isatty() else 120).print(output)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"graphanalyzer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """What breaks if I unplug this? Analyse an infrastructure inventory."""
+
+
+@app.command()
+def validate(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption = None) -> None:
+    """Check an inventory and summarise it; every problem is reported as FILE:LINE:COL.
+
+    Example: graphanalyzer validate inventories/birdsite-2009.yaml --format json
+    """
+    _emit("validate", summary.validate(_load(inventory)), format)
+
+
+@app.command()
+def show(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption = None) -> None:
+    """Components by kind, and each service with what it needs directly.
+
+    Example: graphanalyzer show liveaudio
+    """
+    _emit("show", summary.show(_load(inventory)), format)
+
+
+@app.command()
+def generate(
+    components: Annotated[int, typer.Option("--components", "-n", help="How many components, exactly.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="The same seed gives the same estate.")] = 0,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the inventory here (default: standard output).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file.")] = False,
+    format: FormatOption = None,
+) -> None:
+    """Write a realistic synthetic estate: sites, rooms, racks, power, carriers, hosts, services.
+
+    Example: graphanalyzer generate --components 100000 --seed 1 -o estate.yaml
+    """
+    inventory = generate_estate(components, seed)
+    if output is None:
+        sys.stdout.write(dumps(inventory))
+        return
+    if output.exists() and not force:
+        raise UsageError(f"{output}: already exists (use --force to replace it)")
+    write_atomic(output, dumps(inventory))
+    result = {**summary.validate(inventory), "file": str(output)}
+    del result["warnings"]
+    _emit("generate", result, format)
+
+
+def main() -> None:
+    """Entry point: run the app, turning the user's errors into exit code 2."""
+    try:
+        app(prog_name="graphanalyzer")
+    except GraphanalyzerError as error:
+        sys.stderr.write(f"{error}\n")
+        sys.exit(2)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)

@@ -1,0 +1,66 @@
+"""Markdown output, for pull-request comments and design documents.
+
+Untrusted text (ids, descriptions, owners) is escaped so it cannot break a table.
+
+>>> cell("a|b <x>")
+'a\\\\|b &lt;x&gt;'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphanalyzer.render.text import requirement_text
+
+
+def cell(text: object) -> str:
+    """Text made safe for one Markdown table cell."""
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+    )
+
+
+def _table(header: list[str], rows: list[list[Any]], align: str) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    return lines
+
+
+def validate(result: dict[str, Any]) -> str:
+    lines = [f"## Inventory `{cell(result['inventory'])}`", ""]
+    lines.append(f"{result['components']} components, valid.")
+    lines.append("")
+    lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
+    if result["warnings"]:
+        lines.extend(["", "### Warnings", ""])
+        lines.extend(f"- {cell(w)}" for w in result["warnings"])
+    return "\n".join(lines) + "\n"
+
+
+def show(result: dict[str, Any]) -> str:
+    lines = [f"## Inventory `{cell(result['inventory'])}`", ""]
+    if result.get("description"):
+        lines.extend([cell(result["description"]), ""])
+    lines.append(f"{result['components']} components.")
+    lines.append("")
+    lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
+    lines.extend(["", "### Services", ""])
+    rows = [
+        [s["id"], "; ".join(requirement_text(r) for r in s["requires"]) or "(nothing)", s["owner"] or ""]
+        for s in result["services"]
+    ]
+    lines.extend(_table(["service", "needs", "owner"], rows, "lll"))
+    return "\n".join(lines) + "\n"
+
+
+def generate(result: dict[str, Any]) -> str:
+    lines = [f"Wrote `{cell(result['file'])}`: inventory `{cell(result['inventory'])}`, "]
+    lines[0] += f"{result['components']} components."
+    lines.append("")
+    lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
+    return "\n".join(lines) + "\n"

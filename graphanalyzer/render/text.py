@@ -1,0 +1,23 @@
+"""Plain-text pieces shared by the table and Markdown renderers.
+
+>>> requirement_text({"at_least": 2, "of": ["zk-1", "zk-2", "zk-3"]})
+'2 of zk-1, zk-2, zk-3'
+>>> requirement_text({"at_least": 1, "of": ["web-1", "web-2"], "demand": 1500})
+'any of web-1, web-2 (demand 1500)'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def requirement_text(requirement: str | dict[str, Any]) -> str:
+    """One requirement from a result, as words."""
+    if isinstance(requirement, str):
+        return requirement
+    k = requirement["at_least"]
+    head = "any of" if k == 1 else f"{k} of"
+    text = f"{head} {', '.join(requirement['of'])}"
+    if "demand" in requirement:
+        text += f" (demand {requirement['demand']:g})"
+    return text
