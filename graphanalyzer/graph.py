@@ -48,6 +48,7 @@ def build(inventory: Inventory) -> nx.DiGraph:
         for cid, record in inventory.components.items():
             nodes[cid] = {"component": record}
             needs: dict[Node, dict[str, str]] = {}
+            succ[cid] = needs
             for n, requirement in enumerate(record.requires):
                 if requirement.__class__ is str:
                     needs[requirement] = _NEEDS  # type: ignore[index]
@@ -58,7 +59,6 @@ def build(inventory: Inventory) -> nx.DiGraph:
                     succ[gate] = dict.fromkeys(requirement.members, _MEMBER)  # type: ignore[union-attr]
             if record.container is not None:
                 needs[record.container] = _IN
-            succ[cid] = needs
         pred: dict[Node, dict[Node, dict[str, str]]] = {node: {} for node in nodes}
         for u, targets in succ.items():
             for v, data in targets.items():

@@ -8,10 +8,11 @@ the members that are not down is below it; up otherwise.
 
 States are the greatest fixed point: everything starts up and failures spread
 until nothing changes, so a dependency cycle stays up until something breaks it.
-:func:`propagate` computes it with a worklist seeded by the unplugged components:
-a node is re-evaluated only when one of its requirements got worse, and states
-only ever get worse, so each node changes at most twice and the work is
-proportional to what breaks (times the gates' sizes).
+:func:`propagate` computes it with a worklist seeded by the unplugged components
+and by the gates whose demand exceeds their members' whole capacity (those are
+degraded before anything is unplugged).  A node is re-evaluated only when one of
+its requirements got worse, and states only ever get worse, so each node changes
+at most twice and the work is proportional to what breaks (times the gates' sizes).
 
 >>> from graphanalyzer.model import Component, Group, Inventory
 >>> from graphanalyzer.graph import build
@@ -85,7 +86,7 @@ def propagate(graph: nx.DiGraph, unplugged: Iterable[str]) -> dict[Node, State]:
     """The state of every node that is not up once ``unplugged`` are down (greatest fixed point)."""
     states: dict[Node, State] = {}
     preds = graph._pred
-    queue: deque[Node] = deque()
+    queue: deque[Node] = deque(short_of_demand(graph))
     for cid in unplugged:
         states[cid] = DOWN
         queue.extend(preds[cid])
@@ -101,11 +102,28 @@ def propagate(graph: nx.DiGraph, unplugged: Iterable[str]) -> dict[Node, State]:
     return states
 
 
+def short_of_demand(graph: nx.DiGraph) -> tuple[Node, ...]:
+    """The gates whose demand exceeds the capacity of all their members (memoized on the graph)."""
+    short: tuple[Node, ...] | None = graph.graph.get("short_of_demand")
+    if short is None:
+        nodes = graph._node
+        short = tuple(
+            node
+            for node, data in nodes.items()
+            if (gate := data.get("gate")) is not None
+            and gate.demand is not None
+            and sum(nodes[m]["component"].capacity or 0 for m in graph._succ[node]) < gate.demand
+        )
+        graph.graph["short_of_demand"] = short
+    return short
+
+
 def because(graph: nx.DiGraph, states: Mapping[Node, State], node: Node) -> list[Node]:
     """The requirements that put ``node`` in its state: empty for an unplugged or up node.
 
     For a component, the requirements in its (worst) state; for a gate, the members
-    that are down, and when it is only degraded, the members that are not up.
+    that are down, and when it is only degraded, the members that are not up (all
+    of them when its demand exceeds their capacity with every one up).
     """
     state = states.get(node, UP)
     if state is UP:
@@ -113,5 +131,5 @@ def because(graph: nx.DiGraph, states: Mapping[Node, State], node: Node) -> list
     succ = graph._succ[node]
     if "gate" in graph._node[node]:
         worse_than = UP if state is DEGRADED else DEGRADED
-        return [m for m in succ if states.get(m, UP) > worse_than]
+        return [m for m in succ if states.get(m, UP) > worse_than] or list(succ)
     return [r for r in succ if states.get(r, UP) is state]

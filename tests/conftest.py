@@ -1,0 +1,42 @@
+"""Test set-up: a private cache folder for every test, and Hypothesis settings for this machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("default")
+
+ROOT = Path(__file__).resolve().parent.parent
+INVENTORIES = ROOT / "inventories"
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test gets its own cache folder, so no test sees another's entries."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("GRAPHANALYZER_CACHE_DIR", str(folder))
+    monkeypatch.delenv("GRAPHANALYZER_CACHE", raising=False)
+    yield folder
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed command line as a user would, in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "graphanalyzer", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=600,
+    )

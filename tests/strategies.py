@@ -1,0 +1,87 @@
+"""Hypothesis strategies, all in one place: random inventories and random YAML trees."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+from graphanalyzer.model import KINDS, Component, Group, Inventory
+
+# Text a user may well write: YAML 1.1 booleans, octal-looking and sexagesimal numbers,
+# words with spaces, quotes and colons, indicators, and a little Unicode.
+TRICKY = [
+    "no", "on", "off", "yes", "y", "n", "true", "False", "010", "0x1f", "1e3", "22:22", "1_000",
+    ".inf", "-.5", "~", "null", "Null", "NULL", "", " ", "a b", "a: b", "a #b", "#x", "it's",
+    'say "hi"', "- x", "? y", "[1]", "{a}", "&a", "*a", "!x", "%x", "@x", "`x", "|", ">", "web-[1:4]",
+    "a,b", "\\", "é", "雪", "ünïcödé id", "\t", "tab\there", "line\nbreak", "\u2028", "\x85",
+    "\ufeff", "\x00", "\x7f",
+]  # fmt: skip
+
+ID_CHARS = string.ascii_letters + string.digits + "-_.:/@+()'\" é"
+
+
+def _printable_id(text: str) -> bool:
+    return bool(text) and text.isprintable() and text[0] != " " and text[-1] != " " and not set(text) & set("[]")
+
+
+ids = st.one_of(
+    st.sampled_from([t for t in TRICKY if _printable_id(t)]),
+    st.text(alphabet=ID_CHARS, min_size=1, max_size=10).filter(_printable_id),
+)
+free_text = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+)
+numbers = st.one_of(
+    st.integers(min_value=0, max_value=10**12),
+    st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False),
+)
+availabilities = st.floats(min_value=1e-6, max_value=1.0, allow_nan=False).filter(lambda a: a > 0)
+
+
+@st.composite
+def groups(draw: st.DrawFn, names: list[str]) -> Group:
+    members = draw(st.lists(st.sampled_from(names), min_size=1, max_size=min(5, len(names)), unique=True))
+    at_least = draw(st.integers(min_value=1, max_value=len(members)))
+    demand = draw(st.none() | numbers)
+    return Group(tuple(members), at_least, demand)
+
+
+@st.composite
+def inventories(draw: st.DrawFn, max_components: int = 10, with_text: bool = True) -> Inventory:
+    """Valid inventories: containers only point backwards (no containment cycles), while
+    requirements point anywhere, so dependency cycles and self-dependencies occur."""
+    names = draw(st.lists(ids, min_size=1, max_size=max_components, unique=True))
+    components: dict[str, Component] = {}
+    for i, cid in enumerate(names):
+        kind = draw(st.sampled_from([*KINDS, "widget", "db cluster"]))
+        container = draw(st.none() | st.sampled_from(names[:i])) if i else None
+        requirements: list[str | Group] = draw(
+            st.lists(st.sampled_from(names) | groups(names), max_size=3, unique=True)
+        )
+        components[cid] = Component(
+            id=cid,
+            kind=kind,
+            container=container,
+            requires=tuple(requirements),
+            capacity=draw(st.none() | numbers),
+            availability=draw(availabilities),
+            description=draw(st.none() | free_text) if with_text else None,
+            owner=draw(st.none() | free_text) if with_text else None,
+            tags=tuple(draw(st.dictionaries(ids, free_text, max_size=2)).items()) if with_text else (),
+        )
+    name = draw(free_text.filter(lambda t: t.strip() != ""))
+    return Inventory(name=name, components=components, description=draw(st.none() | free_text))
+
+
+# Trees like the YAML readers produce: text, None, lists and mappings with text keys.
+scalars = st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=8))
+trees: st.SearchStrategy[Any] = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(TRICKY) | st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+documents = st.dictionaries(st.sampled_from(TRICKY) | st.text(min_size=1, max_size=6), trees, min_size=1, max_size=5)

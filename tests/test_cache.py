@@ -1,0 +1,71 @@
+"""The content-keyed cache: hits only when nothing the load read has changed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from graphanalyzer import cache
+from graphanalyzer.inventory import load
+
+
+def estate(folder: Path) -> Path:
+    (folder / "racks").mkdir(parents=True)
+    (folder / "main.yaml").write_text("inventory: c\ninclude: [racks/, power.yaml]\nsites: [s]\n")
+    (folder / "power.yaml").write_text("power: [p]\n")
+    (folder / "racks" / "r1.yaml").write_text("racks:\n  r1: {in: s, depends_on: [p]}\n")
+    return folder / "main.yaml"
+
+
+def test_second_load_comes_from_the_cache(tmp_path: Path, private_cache: Path) -> None:
+    path = estate(tmp_path / "inv")
+    first = load(path)
+    assert len(list(private_cache.glob("*.pickle"))) == 1
+    assert cache.lookup(path, path.read_bytes()) == first
+    assert load(path) == first
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda root: (root / "main.yaml").write_text("inventory: c\ninclude: [racks/, power.yaml]\nsites: [s, t]\n"),
+        lambda root: (root / "power.yaml").write_text("power: [p, q]\n"),
+        lambda root: (root / "racks" / "r1.yaml").write_text("racks:\n  r1: {in: s}\n"),
+        lambda root: (root / "racks" / "r2.yaml").write_text("racks: [r2]\n"),
+        lambda root: (root / "racks" / "r1.yaml").rename(root / "racks" / "r0.yaml"),
+    ],
+)
+def test_any_change_to_what_was_read_misses(tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    path = estate(tmp_path / "inv")
+    load(path)
+    change(tmp_path / "inv")
+    assert cache.lookup(path, path.read_bytes()) is None
+    fresh = load(path, use_cache=False)
+    assert load(path) == fresh
+
+
+def test_cache_can_be_turned_off(tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHANALYZER_CACHE", "off")
+    load(estate(tmp_path / "inv"))
+    assert list(private_cache.iterdir()) == []
+
+
+def test_corrupt_or_unwritable_cache_is_ignored(tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = estate(tmp_path / "inv")
+    first = load(path)
+    for entry in private_cache.glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert load(path) == first
+    monkeypatch.setenv("GRAPHANALYZER_CACHE_DIR", str(path))  # a file, not a folder
+    assert load(path) == first
+
+
+def test_only_the_newest_entries_are_kept(tmp_path: Path, private_cache: Path) -> None:
+    for n in range(cache.KEEP + 3):
+        path = tmp_path / f"i{n}.yaml"
+        path.write_text(f"inventory: i{n}\nsites: [s]\n")
+        load(path)
+        os.utime(next(private_cache.glob("*.pickle")), None)
+    assert len(list(private_cache.glob("*.pickle"))) == cache.KEEP

@@ -1,0 +1,74 @@
+"""The dependency graph: the direct build equals the obvious one through NetworkX's public API."""
+
+from __future__ import annotations
+
+import networkx as nx
+from hypothesis import given
+from strategies import inventories
+
+from graphanalyzer.graph import build, check_ids, is_gate, label
+from graphanalyzer.model import Group, Inventory
+
+
+def obvious(inventory: Inventory) -> nx.DiGraph:
+    graph = nx.DiGraph(inventory=inventory)
+    for cid, component in inventory.components.items():
+        graph.add_node(cid, component=component)
+        for n, requirement in enumerate(component.requires):
+            if isinstance(requirement, Group):
+                graph.add_node((cid, n), gate=requirement)
+    for cid, component in inventory.components.items():
+        for n, requirement in enumerate(component.requires):
+            if isinstance(requirement, str):
+                graph.add_edge(cid, requirement, via="needs")
+            else:
+                graph.add_edge(cid, (cid, n), via="needs")
+                for member in requirement.members:
+                    graph.add_edge((cid, n), member, via="member")
+        if component.container is not None:
+            graph.add_edge(cid, component.container, via="in")
+    return graph
+
+
+@given(inventories(with_text=False))
+def test_direct_build_equals_public_api_build(inventory: Inventory) -> None:
+    fast, slow = build(inventory), obvious(inventory)
+    assert nx.utils.graphs_equal(fast, slow)
+    assert dict(fast.pred) == dict(slow.pred)
+    assert list(fast.edges(data=True)) == list(slow.edges(data=True))
+
+
+@given(inventories(with_text=False))
+def test_every_edge_points_from_a_node_to_what_it_needs(inventory: Inventory) -> None:
+    graph = build(inventory)
+    for node in graph:
+        if is_gate(node):
+            assert set(graph.successors(node)) == set(graph.nodes[node]["gate"].members)
+        else:
+            component = graph.nodes[node]["component"]
+            expected = {r if isinstance(r, str) else (node, n) for n, r in enumerate(component.requires)}
+            if component.container is not None:
+                expected.add(component.container)
+            assert set(graph.successors(node)) == expected
+
+
+def test_copy_is_independent_of_shared_edge_data() -> None:
+    from graphanalyzer.model import Component
+
+    graph = build(Inventory("x", {"a": Component("a", "host", requires=("b",)), "b": Component("b", "host")}))
+    copy = graph.copy()
+    copy.edges["a", "b"]["via"] = "changed"
+    assert graph.edges["a", "b"]["via"] == "needs"
+
+
+def test_labels_and_unknown_ids() -> None:
+    import pytest
+
+    from graphanalyzer.errors import UsageError
+    from graphanalyzer.model import Component, Group
+
+    graph = build(Inventory("x", {"web-1": Component("web-1", "host"), "s": Component("s", "service", requires=(Group(("web-1",)),))}))
+    assert label(("s", 0), graph) == "s: any of web-1"
+    assert check_ids(graph, ["web-1", "web-1"]) == ["web-1"]
+    with pytest.raises(UsageError, match="did you mean 'web-1'"):
+        check_ids(graph, ["web-2"])

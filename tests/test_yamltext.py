@@ -1,0 +1,139 @@
+"""The strict YAML readers: the fast reader must agree with the exact one wherever it answers."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
+from strategies import TRICKY, documents, inventories
+
+from graphanalyzer.dump import dumps
+from graphanalyzer.yamltext import MAX_DEPTH, parse_exact, parse_fast, read
+
+
+def agree(text: str) -> None:
+    """Wherever parse_fast answers, parse_exact gives the same tree and finds nothing wrong."""
+    fast = parse_fast(text)
+    if fast is None:
+        return
+    exact = parse_exact(text, "x.yaml")
+    assert exact.problems == [], (text, fast)
+    assert fast == exact.data, text
+
+
+@given(documents, st.sampled_from([False, True, None]), st.sampled_from([2, 4]), st.booleans())
+def test_fast_reader_agrees_on_pyyaml_dumps(data: dict, flow: bool | None, indent: int, unicode: bool) -> None:
+    agree(yaml.safe_dump(data, default_flow_style=flow, indent=indent, allow_unicode=unicode, sort_keys=False))
+
+
+@given(documents)
+def test_fast_reader_agrees_on_json_flow_lines(data: dict) -> None:
+    agree("".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in data.items()))
+    agree("".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=True)}\n" for k, v in data.items()))
+
+
+@given(inventories())
+def test_fast_reader_reads_every_dump_exactly(inventory) -> None:  # type: ignore[no-untyped-def]
+    text = dumps(inventory)
+    agree(text)
+
+
+@given(documents, st.randoms(use_true_random=False), st.integers(min_value=1, max_value=4))
+def test_fast_reader_agrees_on_damaged_text(data: dict, rng: random.Random, edits: int) -> None:
+    """Random insertions, deletions and repeated lines: the fast reader bails or agrees."""
+    text = yaml.safe_dump(data, default_flow_style=rng.choice([False, None]), sort_keys=False)
+    pieces = [":", " ", "-", "#", "'", '"', "[", "]", "{", "}", ",", "\n", "  ", "&a ", "*a", "!", "|", ">", "? "]
+    for _ in range(edits):
+        at = rng.randrange(len(text) + 1)
+        choice = rng.random()
+        if choice < 0.5:
+            text = text[:at] + rng.choice(pieces + TRICKY) + text[at:]
+        elif choice < 0.8:
+            text = text[:at] + text[at + rng.randrange(1, 4) :]
+        else:
+            lines = text.split("\n")
+            k = rng.randrange(len(lines))
+            lines.insert(k, lines[k])
+            text = "\n".join(lines)
+    agree(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: no\nb: on\nc: 010\nd: 22:22\ne: 1e3\nf: ~\ng:\n", {"a": "no", "b": "on", "c": "010", "d": "22:22", "e": "1e3", "f": None, "g": None}),
+        ("a: [no, 'on', \"010\", null]\n", {"a": ["no", "on", "010", None]}),
+        ('a: {"b": 010, "c": 1.50, "e": null}\n', {"a": {"b": "010", "c": "1.50", "e": None}}),
+        ('a: {"b": 10, "c": 1.50, "d": -0, "e": null}\n', {"a": {"b": "10", "c": "1.50", "d": "-0", "e": None}}),
+        ("- - a\n  - b\n- c: d\n  e: f\n", [["a", "b"], {"c": "d", "e": "f"}]),
+        ("k:\n- a\n- b\nl: x\n", {"k": ["a", "b"], "l": "x"}),
+        ("web-[1:4]: {kind: host}  # comment\n", {"web-[1:4]": {"kind": "host"}}),
+        ("a: 'it''s'\n", {"a": "it's"}),
+        ('a: ["x", true, false]\n', {"a": ["x", "true", "false"]}),
+    ],
+)  # fmt: skip
+def test_scalars_stay_the_text_written(text: str, expected: object) -> None:
+    assert parse_exact(text, "x").data == expected
+    assert parse_fast(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "a: |\n  text\n",
+        "a: !!str 1\n",
+        "--- \na: 1\n",
+        "a: b: c\n",
+        "a:\tb\n",
+        "? a\n: b\n",
+        'a: "\\ud83d\\ude00"\n',
+        "a: [b,\n  c]\n",
+        "a: {b: 1, b: 2}\n",
+        'a: {"b": 1, "b": 2}\n',
+    ],
+)
+def test_fast_reader_steps_aside(text: str) -> None:
+    assert parse_fast(text) is None
+
+
+def test_duplicate_keys_are_reported_with_both_positions() -> None:
+    doc = parse_exact("a: 1\nb:\n  c: 1\n  c: 2\n", "x.yaml")
+    assert [str(p) for p in doc.problems] == ["x.yaml:4:3: duplicate key 'c' (first at line 3, column 3)"]
+
+
+def test_alias_bomb_is_refused_without_expansion() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    doc = parse_exact(bomb, "bomb.yaml")
+    assert doc.problems and all("aliases" in p.message for p in doc.problems)
+    assert doc.problems[0].line == 2
+
+
+@pytest.mark.parametrize("bomb", ["[" * 200_000, "- " * 200_000 + "x", "{a: " * 100_000, "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 500))])
+def test_nesting_bombs_stop_at_the_depth_limit(bomb: str) -> None:
+    doc = parse_exact(bomb, "deep.yaml")
+    assert [p.message for p in doc.problems] == [f"nesting deeper than {MAX_DEPTH} levels"]
+    assert parse_fast(bomb) is None
+
+
+def test_several_documents_are_refused() -> None:
+    doc = parse_exact("a: 1\n---\nb: 2\n", "x.yaml")
+    assert doc.problems[0].line == 2
+    assert "one YAML document" in doc.problems[0].message
+
+
+def test_forbidden_characters_are_located() -> None:
+    doc = parse_exact("a: 1\nb: x\x01y\n", "x.yaml")
+    assert str(doc.problems[0]) == "x.yaml:2:5: character 0x0001 is not allowed in YAML"
+
+
+def test_read_keeps_positions_of_declarations() -> None:
+    doc = read("hosts:\n  web-1: {}\n  web-2: {in: r}\n", "x.yaml")
+    assert not doc.exact
+    assert doc.mark(("hosts", "web-2", "in"), key=True) == (2, 2)
