@@ -61,7 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ga-bench-"))
     env = {**os.environ, "GRAPHANALYZER_CACHE_DIR": str(work / "cache")}
-    header = f"{'components':>10} {'file':>8}  {'method':<34} {'seconds':>8} {'comp/s':>10} {'vs yaml':>8} {'peak MB':>8}"
+    header = (
+        f"{'components':>10} {'file':>8}  {'method':<34} {'seconds':>8} {'comp/s':>10} {'vs yaml':>8} {'peak MB':>8}"
+    )
     print(header)
     print("-" * len(header))
     for size in args.sizes:

@@ -30,7 +30,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Sequence
 from functools import cache as _once
 from pathlib import Path
@@ -38,10 +37,12 @@ from typing import Any
 
 from graphanalyzer import __version__
 from graphanalyzer.bulk import paused_gc
+from graphanalyzer.errors import OutputError
 from graphanalyzer.model import Inventory
+from graphanalyzer.output import write_atomic
 
 KEEP = 32
-_MODULES = ("bulk.py", "cache.py", "errors.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
+_MODULES = ("bulk.py", "cache.py", "errors.py", "idranges.py", "inventory.py", "model.py", "output.py", "yamltext.py")
 
 
 def directory() -> Path | None:
@@ -117,19 +118,11 @@ def store(
     folder = directory()
     if folder is None:
         return
+    entry = {"files": list(files), "dirs": list(dirs), "inventory": inventory}
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = _entry(folder, path, raw)
-        handle = tempfile.NamedTemporaryFile("wb", dir=folder, suffix=".tmp", delete=False)
-        with handle:
-            pickle.dump(
-                {"files": list(files), "dirs": list(dirs), "inventory": inventory},
-                handle,
-                protocol=pickle.HIGHEST_PROTOCOL,
-            )
-        os.replace(handle.name, target)
+        write_atomic(_entry(folder, path, raw), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
         entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
-    except OSError:
+    except (OSError, OutputError):
         return

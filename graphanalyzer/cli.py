@@ -39,7 +39,7 @@ _BUNDLED = (Path(__file__).parent / "inventories", Path(__file__).parent.parent 
 DEFAULT_INVENTORY = "example"
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"

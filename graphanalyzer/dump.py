@@ -116,7 +116,5 @@ def dumps(inventory: Inventory) -> str:
         if section in by_section:
             lines.append(f"{section}:")
             with_kind = section == "components"
-            lines.extend(
-                f"  {scalar(c.id)}: {component_fields(c, with_kind=with_kind)}" for c in by_section[section]
-            )
+            lines.extend(f"  {scalar(c.id)}: {component_fields(c, with_kind=with_kind)}" for c in by_section[section])
     return "\n".join(lines) + "\n"

@@ -78,16 +78,12 @@ def generate(components: int, seed: int = 0) -> Inventory:
             for x, c in zip("ab", pair, strict=True)
         )
         spines = tuple(
-            estate.add(f"s{s:02d}-spine-{x}", "switch", container=site, requires=(Group(routers),))
-            for x in "ab"
+            estate.add(f"s{s:02d}-spine-{x}", "switch", container=site, requires=(Group(routers),)) for x in "ab"
         )
         lbs = tuple(
-            estate.add(f"s{s:02d}-lb-{x}", "loadbalancer", container=site, requires=(Group(spines),))
-            for x in "ab"
+            estate.add(f"s{s:02d}-lb-{x}", "loadbalancer", container=site, requires=(Group(spines),)) for x in "ab"
         )
-        dns = tuple(
-            estate.add(f"s{s:02d}-dns-{x}", "dns", container=site, requires=(Group(spines),)) for x in "ab"
-        )
+        dns = tuple(estate.add(f"s{s:02d}-dns-{x}", "dns", container=site, requires=(Group(spines),)) for x in "ab")
         site_edges.append((*lbs, *dns))
         site_racks.append([])
     for r in range(rooms):

@@ -43,9 +43,7 @@ def expand(pattern: str) -> list[str]:
         pos = match.end()
     tail = pattern[pos:]
     if "[" in tail or "]" in tail:
-        raise ValueError(
-            f"bad id range in '{pattern}': write [START:END] with numbers or letters, e.g. web-[1:4]"
-        )
+        raise ValueError(f"bad id range in '{pattern}': write [START:END] with numbers or letters, e.g. web-[1:4]")
     pieces.append([tail])
     return ["".join(parts) for parts in itertools.product(*pieces)]
 

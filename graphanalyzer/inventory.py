@@ -54,7 +54,8 @@ from graphanalyzer.model import (
     Origin,
     Requirement,
 )
-from graphanalyzer.yamltext import Document, Path as YPath, parse_exact, read
+from graphanalyzer.yamltext import Document, parse_exact, read
+from graphanalyzer.yamltext import Path as YPath
 
 #: The largest inventory file read: about 1.5 million generated components.
 MAX_BYTES = 256 * 2**20
@@ -534,7 +535,9 @@ class _Loader:
         if _plain_id(text):
             return [text]
         if not text or not text.isprintable() or text[0] == " " or text[-1] == " ":
-            self.issue(index, where, f"'{text}' is not a usable id (empty, control characters or outer spaces)", key=key)
+            self.issue(
+                index, where, f"'{text}' is not a usable id (empty, control characters or outer spaces)", key=key
+            )
             return []
         try:
             return expand(text)
@@ -585,7 +588,9 @@ class _Loader:
                 self._locate(cid, "in", cid, "a component cannot be in itself")
             for ref in _references(component):
                 if ref not in self.declared:
-                    self._locate(cid, "in" if ref == component.container else "depends_on", ref, _unknown_id(ref, components))
+                    self._locate(
+                        cid, "in" if ref == component.container else "depends_on", ref, _unknown_id(ref, components)
+                    )
         for group_owner, group in _groups(components.values()):
             capacities = [components[m].capacity for m in group.members if m in components]
             if group.demand is not None and not any(c is not None for c in capacities):
@@ -698,4 +703,3 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     return f"'{value}'"
-

@@ -97,9 +97,7 @@ def forbidden_characters(text: str, name: str) -> list[Problem]:
     problems = []
     for match in _FORBIDDEN.finditer(text):
         line, col = position(text, match.start())
-        problems.append(
-            Problem(name, line + 1, col + 1, f"character {ord(match.group()):#06x} is not allowed in YAML")
-        )
+        problems.append(Problem(name, line + 1, col + 1, f"character {ord(match.group()):#06x} is not allowed in YAML"))
         if len(problems) == 20:
             break
     return problems
@@ -183,27 +181,26 @@ def parse_exact(text: str, name: str) -> Document:
 
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if isinstance(event, yaml.ScalarEvent):
                 if event.tag is not None:
                     problem(event.start_mark, f"tags ({event.tag}) are not supported: values are text")
                 plain = not event.style  # libyaml says "" for plain, PyYAML None
                 attach(None if plain and event.value in NULLS else event.value, event.start_mark)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            elif isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
                     doc.data = None
                     return doc
                 if event.tag is not None:
                     problem(event.start_mark, f"tags ({event.tag}) are not supported")
-                node: dict[str, Any] | list[Any] = {} if kind is yaml.MappingStartEvent else []
+                node: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
                 stack.append(_Frame(node, attach(node, event.start_mark)))
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif isinstance(event, yaml.CollectionEndEvent):
                 stack.pop()
-            elif kind is yaml.AliasEvent:
+            elif isinstance(event, yaml.AliasEvent):
                 problem(event.start_mark, f"aliases (*{event.anchor}) are not allowed: write the value out")
                 attach(None, event.start_mark)
-            elif kind is yaml.DocumentStartEvent:
+            elif isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
                     problem(event.start_mark, "only one YAML document is allowed in an inventory file")
@@ -261,9 +258,8 @@ def _no_constant(name: str) -> Any:
 
 
 # The decoder's C scanner itself: decode() and raw_decode() only wrap it in Python.
-_JSON_SCAN = json.scanner.make_scanner(  # type: ignore[no-untyped-call]
-    json.JSONDecoder(object_pairs_hook=_unique, parse_int=str, parse_float=str, parse_constant=_no_constant)
-)
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_int=str, parse_float=str, parse_constant=_no_constant)
+_JSON_SCAN = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]  # the stub names the class, not its argument
 
 
 def _json(text: str) -> Any:
@@ -332,7 +328,7 @@ class _FastReader:
             content = line.lstrip(" ")
             if content and content[0] != "#":
                 indent = len(line) - len(content)
-                if indent == 0 and content[0] in "-.%" and content[:3] in ("---", "...") or content[0] == "%":
+                if (indent == 0 and content[0] in "-.%" and content[:3] in ("---", "...")) or content[0] == "%":
                     raise _Bail
                 self.i = self._at = i
                 self._indent, self._content = indent, content.rstrip(" ")
@@ -388,8 +384,8 @@ class _FastReader:
             if not rest or rest[0] == "#":
                 if self.peek() and self._indent > indent:
                     value = self.block(self._indent, depth + 1, (*path, key))
-                elif self.peek() and self._indent == indent and (
-                    self._content == "-" or self._content.startswith("- ")
+                elif (
+                    self.peek() and self._indent == indent and (self._content == "-" or self._content.startswith("- "))
                 ):
                     value = self.sequence(indent, depth + 1, (*path, key))
                 else:
@@ -436,12 +432,15 @@ def _inline(rest: str) -> Any:
     first = rest[0]
     if first in "[{'\"":
         jsonish = first == '"' or rest[1:2] == '"' or rest in ("{}", "[]")
-        if jsonish and "true" not in rest and "false" not in rest:
-            if "\\" not in rest or not _SURROGATE_ESCAPE.search(rest):
-                try:
-                    return _json(rest)
-                except ValueError:
-                    pass
+        # JSON's true and false and its surrogate-pair escapes mean other things to YAML.
+        same_in_yaml = (
+            "true" not in rest and "false" not in rest and not ("\\" in rest and _SURROGATE_ESCAPE.search(rest))
+        )
+        if jsonish and same_in_yaml:
+            try:
+                return _json(rest)
+            except ValueError:
+                pass
         return _flow(rest)
     if first in _PLAIN_START_BAD:
         raise _Bail

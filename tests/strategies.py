@@ -80,8 +80,10 @@ def inventories(draw: st.DrawFn, max_components: int = 10, with_text: bool = Tru
 scalars = st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=8))
 trees: st.SearchStrategy[Any] = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(TRICKY) | st.text(max_size=6), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(TRICKY) | st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=20,
 )
 documents = st.dictionaries(st.sampled_from(TRICKY) | st.text(min_size=1, max_size=6), trees, min_size=1, max_size=5)

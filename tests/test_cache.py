@@ -52,7 +52,9 @@ def test_cache_can_be_turned_off(tmp_path: Path, private_cache: Path, monkeypatc
     assert list(private_cache.iterdir()) == []
 
 
-def test_corrupt_or_unwritable_cache_is_ignored(tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corrupt_or_unwritable_cache_is_ignored(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = estate(tmp_path / "inv")
     first = load(path)
     for entry in private_cache.glob("*.pickle"):

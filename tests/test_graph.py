@@ -67,7 +67,11 @@ def test_labels_and_unknown_ids() -> None:
     from graphanalyzer.errors import UsageError
     from graphanalyzer.model import Component, Group
 
-    graph = build(Inventory("x", {"web-1": Component("web-1", "host"), "s": Component("s", "service", requires=(Group(("web-1",)),))}))
+    graph = build(
+        Inventory(
+            "x", {"web-1": Component("web-1", "host"), "s": Component("s", "service", requires=(Group(("web-1",)),))}
+        )
+    )
     assert label(("s", 0), graph) == "s: any of web-1"
     assert check_ids(graph, ["web-1", "web-1"]) == ["web-1"]
     with pytest.raises(UsageError, match="did you mean 'web-1'"):

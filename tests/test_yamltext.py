@@ -7,7 +7,7 @@ import random
 
 import pytest
 import yaml
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 from strategies import TRICKY, documents, inventories
 
@@ -115,7 +115,10 @@ def test_alias_bomb_is_refused_without_expansion() -> None:
     assert doc.problems[0].line == 2
 
 
-@pytest.mark.parametrize("bomb", ["[" * 200_000, "- " * 200_000 + "x", "{a: " * 100_000, "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 500))])
+@pytest.mark.parametrize(
+    "bomb",
+    ["[" * 200_000, "- " * 200_000 + "x", "{a: " * 100_000, "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 500))],
+)
 def test_nesting_bombs_stop_at_the_depth_limit(bomb: str) -> None:
     doc = parse_exact(bomb, "deep.yaml")
     assert [p.message for p in doc.problems] == [f"nesting deeper than {MAX_DEPTH} levels"]

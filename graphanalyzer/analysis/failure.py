@@ -34,10 +34,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from enum import IntEnum
+from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.graph import Node
+from graphanalyzer.graph import Adjacency, Node, internals
 
 
 class State(IntEnum):
@@ -51,14 +52,17 @@ class State(IntEnum):
 UP, DEGRADED, DOWN = State.UP, State.DEGRADED, State.DOWN
 
 
-def evaluate(graph: nx.DiGraph, node: Node, states: Mapping[Node, State]) -> State:
+def evaluate(graph: nx.DiGraph[Node], node: Node, states: Mapping[Node, State]) -> State:
     """The state ``node`` takes from its requirements' current states (absent means up)."""
-    succ = graph._succ[node]
-    data = graph._node[node]
-    gate = data.get("gate")
+    nodes, succ, _ = internals(graph)
+    return _evaluate(nodes, succ, node, states)
+
+
+def _evaluate(nodes: dict[Node, dict[str, Any]], succ: Adjacency, node: Node, states: Mapping[Node, State]) -> State:
+    gate = nodes[node].get("gate")
     if gate is None:
         worst = UP
-        for requirement in succ:
+        for requirement in succ[node]:
             state = states.get(requirement, UP)
             if state > worst:
                 worst = state
@@ -67,12 +71,12 @@ def evaluate(graph: nx.DiGraph, node: Node, states: Mapping[Node, State]) -> Sta
         return worst
     alive = up = 0
     capacity = 0.0
-    nodes = graph._node
-    for member in succ:
+    for member in succ[node]:
         state = states.get(member, UP)
         if state is not DOWN:
             alive += 1
-            up += state is UP
+            if state is UP:
+                up += 1
             if gate.demand is not None:
                 capacity += nodes[member]["component"].capacity or 0
     if alive < gate.at_least:
@@ -82,10 +86,10 @@ def evaluate(graph: nx.DiGraph, node: Node, states: Mapping[Node, State]) -> Sta
     return UP
 
 
-def propagate(graph: nx.DiGraph, unplugged: Iterable[str]) -> dict[Node, State]:
+def propagate(graph: nx.DiGraph[Node], unplugged: Iterable[str]) -> dict[Node, State]:
     """The state of every node that is not up once ``unplugged`` are down (greatest fixed point)."""
+    nodes, succ, preds = internals(graph)
     states: dict[Node, State] = {}
-    preds = graph._pred
     queue: deque[Node] = deque(short_of_demand(graph))
     for cid in unplugged:
         states[cid] = DOWN
@@ -95,30 +99,30 @@ def propagate(graph: nx.DiGraph, unplugged: Iterable[str]) -> dict[Node, State]:
         node = queue.popleft()
         if node in fixed:
             continue
-        state = evaluate(graph, node, states)
+        state = _evaluate(nodes, succ, node, states)
         if state > states.get(node, UP):
             states[node] = state
             queue.extend(preds[node])
     return states
 
 
-def short_of_demand(graph: nx.DiGraph) -> tuple[Node, ...]:
+def short_of_demand(graph: nx.DiGraph[Node]) -> tuple[Node, ...]:
     """The gates whose demand exceeds the capacity of all their members (memoized on the graph)."""
     short: tuple[Node, ...] | None = graph.graph.get("short_of_demand")
     if short is None:
-        nodes = graph._node
+        nodes, succ, _ = internals(graph)
         short = tuple(
             node
             for node, data in nodes.items()
             if (gate := data.get("gate")) is not None
             and gate.demand is not None
-            and sum(nodes[m]["component"].capacity or 0 for m in graph._succ[node]) < gate.demand
+            and sum(nodes[m]["component"].capacity or 0 for m in succ[node]) < gate.demand
         )
         graph.graph["short_of_demand"] = short
     return short
 
 
-def because(graph: nx.DiGraph, states: Mapping[Node, State], node: Node) -> list[Node]:
+def because(graph: nx.DiGraph[Node], states: Mapping[Node, State], node: Node) -> list[Node]:
     """The requirements that put ``node`` in its state: empty for an unplugged or up node.
 
     For a component, the requirements in its (worst) state; for a gate, the members
@@ -128,8 +132,9 @@ def because(graph: nx.DiGraph, states: Mapping[Node, State], node: Node) -> list
     state = states.get(node, UP)
     if state is UP:
         return []
-    succ = graph._succ[node]
-    if "gate" in graph._node[node]:
+    nodes, adjacency, _ = internals(graph)
+    succ = adjacency[node]
+    if "gate" in nodes[node]:
         worse_than = UP if state is DEGRADED else DEGRADED
         return [m for m in succ if states.get(m, UP) > worse_than] or list(succ)
     return [r for r in succ if states.get(r, UP) is state]

@@ -16,12 +16,7 @@ from graphanalyzer.render.text import requirement_text
 def cell(text: object) -> str:
     """Text made safe for one Markdown table cell."""
     return (
-        str(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\n", " ")
+        str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
     )
 
 
