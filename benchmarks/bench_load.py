@@ -35,9 +35,8 @@ if mode == "csafeloader":
         data = yaml.load(handle, Loader=yaml.CSafeLoader)
     count = sum(len(v) for k, v in data.items() if isinstance(v, dict))
 else:
-    from graphanalyzer.inventory import load
-    from graphanalyzer.graph import build
-    graph = build(load(path, use_cache=(mode == "warm")))
+    from graphanalyzer.graph import load
+    graph = load(path, use_cache=(mode == "warm"))
     count = len(graph.graph["inventory"].components)
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,4 +1,4 @@
-"""A cache of loaded inventories, keyed by content, so an unchanged estate loads at once.
+"""A cache of built dependency graphs, keyed by content, so an unchanged estate loads at once.
 
 Entries live in ``$GRAPHANALYZER_CACHE_DIR``, else ``$XDG_CACHE_HOME/graphanalyzer``,
 else ``~/.cache/graphanalyzer``: never beside the inventory, which is never written.
@@ -15,9 +15,9 @@ are kept.
 >>> os.environ["GRAPHANALYZER_CACHE_DIR"] = tempfile.mkdtemp()
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.yaml"
 >>> _ = path.write_text("inventory: tiny\\nsites: [here]\\n")
->>> from graphanalyzer.inventory import load
+>>> from graphanalyzer.graph import load
 >>> first = load(path)
->>> lookup(path, path.read_bytes()) == first
+>>> lookup(path, path.read_bytes()).graph["inventory"] == first.graph["inventory"]
 True
 >>> _ = path.write_text("inventory: tiny\\nsites: [there]\\n")
 >>> lookup(path, path.read_bytes()) is None
@@ -38,11 +38,10 @@ from typing import Any
 from graphanalyzer import __version__
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.errors import OutputError
-from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
 
 KEEP = 32
-_MODULES = ("bulk.py", "cache.py", "errors.py", "idranges.py", "inventory.py", "model.py", "output.py", "yamltext.py")
+_MODULES = ("bulk.py", "cache.py", "errors.py", "graph.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
 
 
 def directory() -> Path | None:
@@ -85,8 +84,8 @@ def _listing(folder: str) -> tuple[str, ...]:
     return tuple(str(f.relative_to(root)) for f in files)
 
 
-def lookup(path: Path, raw: bytes) -> Inventory | None:
-    """The cached inventory for this root file and content, if every file it read is unchanged."""
+def lookup(path: Path, raw: bytes) -> Any:
+    """The cached graph for this root file and content, if every file it read is unchanged."""
     folder = directory()
     if folder is None:
         return None
@@ -103,22 +102,21 @@ def lookup(path: Path, raw: bytes) -> Inventory | None:
         return None
     if any(_listing(name) != listing for name, listing in entry["dirs"]):
         return None
-    inventory: Inventory = entry["inventory"]
-    return inventory
+    return entry["graph"]
 
 
 def store(
     path: Path,
     raw: bytes,
-    inventory: Inventory,
+    graph: Any,
     files: Sequence[tuple[str, str]],
     dirs: Sequence[tuple[str, tuple[str, ...]]],
 ) -> None:
-    """Keep a loaded inventory; failing to write is silent, as the cache only saves time."""
+    """Keep a built graph; failing to write is silent, as the cache only saves time."""
     folder = directory()
     if folder is None:
         return
-    entry = {"files": list(files), "dirs": list(dirs), "inventory": inventory}
+    entry = {"files": list(files), "dirs": list(dirs), "graph": graph}
     try:
         write_atomic(_entry(folder, path, raw), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
         entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)

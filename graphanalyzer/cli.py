@@ -21,7 +21,7 @@ from graphanalyzer.analysis import summary
 from graphanalyzer.dump import dumps
 from graphanalyzer.errors import GraphanalyzerError, UsageError
 from graphanalyzer.generate import generate as generate_estate
-from graphanalyzer.inventory import load
+from graphanalyzer.graph import load
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
 from graphanalyzer.render import render
@@ -71,7 +71,8 @@ def resolve(name: str) -> str:
 
 
 def _load(name: str) -> Inventory:
-    return load(resolve(name))
+    inventory: Inventory = load(resolve(name)).graph["inventory"]
+    return inventory
 
 
 def _emit(view: str, result: Any, fmt: Format | None) -> None:

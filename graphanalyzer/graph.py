@@ -22,11 +22,14 @@ container), ``"needs"`` (a requirement), ``"member"`` (gate to member).
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
 
+from graphanalyzer import cache
+from graphanalyzer import inventory as inventory_module
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.errors import UsageError
 from graphanalyzer.model import Component, Group, Inventory
@@ -79,6 +82,25 @@ def internals(graph: nx.DiGraph[Node]) -> tuple[dict[Node, dict[str, Any]], Adja
     ``G._pred``); reading them directly spares a view object per access.
     """
     return graph._node, graph._succ, graph._pred  # type: ignore[attr-defined]
+
+
+def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> nx.DiGraph[Node]:
+    """Load an inventory and build its graph; an unchanged inventory comes from the cache.
+
+    The cache (:mod:`graphanalyzer.cache`) keeps the built graph, keyed by the content
+    of every file the load read, so it is never stale.  ``-`` reads standard input
+    (never cached).
+    """
+    name, path, raw = inventory_module.read_root(source)
+    if path is None or not use_cache:
+        return build(inventory_module.load_bytes(raw, name, path).inventory)
+    hit: nx.DiGraph[Node] | None = cache.lookup(path, raw)
+    if hit is not None:
+        return hit
+    loaded = inventory_module.load_bytes(raw, name, path)
+    graph = build(loaded.inventory)
+    cache.store(path, raw, graph, loaded.files, loaded.folders)
+    return graph
 
 
 def is_gate(node: Node) -> bool:

@@ -8,6 +8,7 @@ one :class:`~graphanalyzer.errors.InventoryError`, each at its ``FILE:LINE:COL``
 Files are read with :func:`graphanalyzer.yamltext.read`: the fast reader when the
 text allows, which keeps positions only for declarations; when something is
 wrong, the file is parsed again exactly so every problem gets its position.
+Loading never writes anything.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -19,7 +20,7 @@ wrong, the file is parsed again exactly so every problem gets its position.
 ... services:
 ...   timeline: {depends_on: [{any: [web-1, web-2], demand: 15}]}
 ... ''')
->>> inv = load(folder / "estate.yaml", use_cache=False)
+>>> inv = load(folder / "estate.yaml")
 >>> inv.by_kind()
 {'host': 2, 'carrier': 1, 'service': 1}
 >>> inv.components["timeline"].requires
@@ -40,7 +41,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphanalyzer import cache
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.errors import InventoryError, Problem
 from graphanalyzer.idranges import expand
@@ -69,33 +69,42 @@ _INTEGER = re.compile(r"[-+]?[0-9]+")
 _INVALID: Any = object()  # a field value already reported as wrong
 
 
-def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> Inventory:
+def load(source: str | os.PathLike[str]) -> Inventory:
     """Load and validate an inventory file (``-`` reads standard input).
 
-    Raises :class:`InventoryError` with every problem found.  A file whose content
-    (and that of all it includes) is unchanged since an earlier load comes from the
-    cache (see :mod:`graphanalyzer.cache`).
+    Raises :class:`InventoryError` with every problem found.  (To load straight into
+    the dependency graph, through the cache, use :func:`graphanalyzer.graph.load`.)
     """
+    name, path, raw = read_root(source)
+    return load_bytes(raw, name, path).inventory
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded inventory and what was read for it: each file with its digest, each folder listed."""
+
+    inventory: Inventory
+    files: tuple[tuple[str, str], ...]
+    folders: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def read_root(source: str | os.PathLike[str]) -> tuple[str, Path | None, bytes]:
+    """The name, resolved path (None for standard input) and bytes of an inventory's root file."""
     if str(source) == "-":
-        raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        with paused_gc():
-            return _Loader(Path.cwd().resolve()).run(raw, "<stdin>", None)
+        return "<stdin>", None, sys.stdin.buffer.read(MAX_BYTES + 1)
     name = str(source)
-    path = Path(source)
     try:
-        raw = _read_bytes(path)
+        return name, Path(source).resolve(), _read_bytes(Path(source))
     except OSError as error:
         raise InventoryError([Problem(name, 1, 1, f"cannot read: {error.strerror or error}")]) from None
-    if use_cache:
-        hit = cache.lookup(path, raw)
-        if hit is not None:
-            return hit
-    loader = _Loader(path.resolve().parent)
+
+
+def load_bytes(raw: bytes, name: str, path: Path | None) -> Loaded:
+    """Load an inventory whose root file has been read; includes are relative to ``path``."""
+    loader = _Loader(path.parent if path is not None else Path.cwd().resolve())
     with paused_gc():
-        inventory = loader.run(raw, name, path.resolve())
-    if use_cache:
-        cache.store(path, raw, inventory, loader.read_files, loader.listed_dirs)
-    return inventory
+        inventory = loader.run(raw, name, path)
+    return Loaded(inventory, tuple(loader.read_files), tuple(loader.listed_dirs))
 
 
 def _read_bytes(path: Path) -> bytes:

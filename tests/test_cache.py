@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graphanalyzer import cache
-from graphanalyzer.inventory import load
+from graphanalyzer import cache, inventory
+from graphanalyzer.graph import load
 
 
 def estate(folder: Path) -> Path:
@@ -21,10 +21,10 @@ def estate(folder: Path) -> Path:
 
 def test_second_load_comes_from_the_cache(tmp_path: Path, private_cache: Path) -> None:
     path = estate(tmp_path / "inv")
-    first = load(path)
+    first = load(path).graph["inventory"]
     assert len(list(private_cache.glob("*.pickle"))) == 1
-    assert cache.lookup(path, path.read_bytes()) == first
-    assert load(path) == first
+    assert cache.lookup(path, path.read_bytes()).graph["inventory"] == first
+    assert load(path).graph["inventory"] == first
 
 
 @pytest.mark.parametrize(
@@ -42,8 +42,8 @@ def test_any_change_to_what_was_read_misses(tmp_path: Path, change) -> None:  # 
     load(path)
     change(tmp_path / "inv")
     assert cache.lookup(path, path.read_bytes()) is None
-    fresh = load(path, use_cache=False)
-    assert load(path) == fresh
+    fresh = inventory.load(path)
+    assert load(path).graph["inventory"] == fresh
 
 
 def test_cache_can_be_turned_off(tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,12 +56,12 @@ def test_corrupt_or_unwritable_cache_is_ignored(
     tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = estate(tmp_path / "inv")
-    first = load(path)
+    first = load(path).graph["inventory"]
     for entry in private_cache.glob("*.pickle"):
         entry.write_bytes(b"not a pickle")
-    assert load(path) == first
+    assert load(path).graph["inventory"] == first
     monkeypatch.setenv("GRAPHANALYZER_CACHE_DIR", str(path))  # a file, not a folder
-    assert load(path) == first
+    assert load(path).graph["inventory"] == first
 
 
 def test_only_the_newest_entries_are_kept(tmp_path: Path, private_cache: Path) -> None:
@@ -71,3 +71,15 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path, private_cache: Path) -
         load(path)
         os.utime(next(private_cache.glob("*.pickle")), None)
     assert len(list(private_cache.glob("*.pickle"))) == cache.KEEP
+
+
+def test_a_cached_graph_equals_a_fresh_one(tmp_path: Path) -> None:
+    import networkx as nx
+
+    path = estate(tmp_path / "inv")
+    fresh = load(path, use_cache=False)
+    load(path)
+    cached = load(path)
+    assert cache.lookup(path, path.read_bytes()) is not None
+    assert nx.utils.graphs_equal(cached, fresh)
+    assert list(cached.edges(data=True)) == list(fresh.edges(data=True))

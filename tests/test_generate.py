@@ -21,7 +21,7 @@ def test_exact_size_and_it_loads_back(tmp_path: Path, size: int) -> None:
     assert len(inventory.components) == size
     path = tmp_path / "g.yaml"
     path.write_text(dumps(inventory))
-    assert load(path, use_cache=False) == inventory
+    assert load(path) == inventory
 
 
 def test_same_seed_same_estate_other_seed_other_estate() -> None:

@@ -57,7 +57,7 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 def problems(folder: Path, files: dict[str, str]) -> list[str]:
     with pytest.raises(InventoryError) as caught:
-        load(write(folder, files), use_cache=False)
+        load(write(folder, files))
     return [str(p).replace(str(folder) + os.sep, "") for p in caught.value.problems]
 
 
@@ -92,7 +92,6 @@ def test_yaml_1_1_words_stay_text(tmp_path: Path) -> None:
             tmp_path,
             {"i.yaml": "inventory: 010\nhosts:\n  no: {owner: on}\n  1e3: {}\n  '22:22': {tags: {yes: off}}\n"},
         ),
-        use_cache=False,
     )
     assert inv.name == "010"
     assert list(inv.components) == ["no", "1e3", "22:22"]
@@ -110,7 +109,6 @@ def test_defaults_apply_and_cascade_into_includes(tmp_path: Path) -> None:
                 "more.yaml": "defaults: {owner: dba}\nhosts:\n  c: {}\n",
             },
         ),
-        use_cache=False,
     )
     a, b, c = (inv.components[x] for x in "abc")
     assert (a.availability, a.owner, a.tags) == (0.99, "ops", (("env", "prod"),))
@@ -119,7 +117,7 @@ def test_defaults_apply_and_cascade_into_includes(tmp_path: Path) -> None:
 
 
 def test_availability_defaults_to_design_value(tmp_path: Path) -> None:
-    inv = load(write(tmp_path, {"i.yaml": "inventory: x\nsites: [s]\n"}), use_cache=False)
+    inv = load(write(tmp_path, {"i.yaml": "inventory: x\nsites: [s]\n"}))
     assert inv.components["s"].availability == DEFAULT_AVAILABILITY == 0.999
 
 
@@ -173,7 +171,7 @@ def test_bad_input_is_reported_at_its_position(tmp_path: Path, case: str) -> Non
     path = tmp_path / "i.yaml"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(InventoryError) as caught:
-        load(path, use_cache=False)
+        load(path)
     assert expected in [str(p).replace(str(tmp_path) + os.sep, "") for p in caught.value.problems]
 
 
@@ -237,7 +235,7 @@ def test_oversized_file_is_refused(tmp_path: Path) -> None:
     with path.open("wb") as handle:
         handle.truncate(MAX_BYTES + 1)
     with pytest.raises(InventoryError, match="larger than 256 MiB"):
-        load(path, use_cache=False)
+        load(path)
 
 
 def test_unknown_kind_close_to_a_known_one_warns(tmp_path: Path) -> None:
@@ -248,10 +246,12 @@ def test_unknown_kind_close_to_a_known_one_warns(tmp_path: Path) -> None:
 
 
 def test_the_loader_never_writes_beside_the_inventory(tmp_path: Path) -> None:
+    from graphanalyzer.graph import load as load_graph
+
     path = write(tmp_path, {"i.yaml": "inventory: x\nsites: [s]\n"})
     before = sorted(tmp_path.rglob("*")), path.stat().st_mtime_ns
-    load(path)
-    load(path)
+    load_graph(path)
+    load_graph(path)
     assert (sorted(tmp_path.rglob("*")), path.stat().st_mtime_ns) == before
 
 
@@ -262,7 +262,7 @@ def test_round_trip_dump_then_load_gives_the_same_model(inventory) -> None:  # t
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "inv.yaml"
         path.write_text(dumps(inventory), encoding="utf-8")
-        loaded = load(path, use_cache=False)
+        loaded = load(path)
     assert loaded == inventory
     for kind in {c.kind for c in inventory.components.values()}:  # dump groups by kind, keeping order
         assert [c for c in loaded.components if loaded.components[c].kind == kind] == [
@@ -278,7 +278,7 @@ def test_arbitrary_text_raises_only_inventory_errors(text: str) -> None:
         path = Path(folder) / "fuzz.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         try:
-            load(path, use_cache=False)
+            load(path)
         except InventoryError as error:
             assert error.problems
             assert all(p.line >= 1 and p.column >= 1 for p in error.problems)
@@ -292,7 +292,7 @@ def test_arbitrary_bytes_raise_only_inventory_errors(data: bytes) -> None:
         path = Path(folder) / "fuzz.yaml"
         path.write_bytes(data)
         try:
-            load(path, use_cache=False)
+            load(path)
         except InventoryError as error:
             assert error.problems
 
@@ -307,4 +307,4 @@ def test_damaged_bad_inputs_raise_only_inventory_errors(case: str, at: int, junk
         path = Path(folder) / "i.yaml"
         path.write_text(text[:at] + junk + text[at:], encoding="utf-8", errors="surrogatepass")
         with contextlib.suppress(InventoryError):
-            load(path, use_cache=False)
+            load(path)
