@@ -118,7 +118,9 @@ def store(
         return
     entry = {"files": list(files), "dirs": list(dirs), "graph": graph}
     try:
-        write_atomic(_entry(folder, path, raw), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        with paused_gc():
+            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(_entry(folder, path, raw), data)
         entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)

@@ -378,6 +378,7 @@ class _Loader:
         elif not isinstance(fields, dict):
             self.issue(index, where, f"'{raw_id}' needs a mapping of fields, e.g. {{kind: host}}")
             return
+        issues = len(self.issues)
         ids = []
         for cid in self._ids(index, where, raw_id, key=True):
             first = self.declared.get(cid)
@@ -387,9 +388,9 @@ class _Loader:
             else:
                 message = f"duplicate id '{cid}' (first declared at {{first}})"
                 self.issues.append(_Issue(index, where, message, True, first))
-        unknown = fields.keys() - _FIELDS
-        for name in unknown:
-            self.issue(index, (*where, name), _unknown("field", name, sorted(_FIELDS)), key=True)
+        if not _FIELDS.issuperset(fields):
+            for name in fields.keys() - _FIELDS:
+                self.issue(index, (*where, name), _unknown("field", name, sorted(_FIELDS)), key=True)
         if kind is None:
             if "kind" not in fields:
                 self.issue(index, where, f"'{raw_id}' needs a kind (host, rack, service, ...)", key=True)
@@ -439,19 +440,16 @@ class _Loader:
             tags = defaults.tags
         tag_items = tuple(tags.items())
         tag_items = self.interned.setdefault(tag_items, tag_items)  # hosts share a few tag sets
-        # After an issue the load fails, but the best-effort record still has its
-        # references checked, so one run reports every problem.
+        availability = availability or DEFAULT_AVAILABILITY
+        if len(self.issues) > issues:
+            # The load will fail, but a best-effort record still has its references
+            # checked, so that one run reports every problem.
+            kind, container, capacity = _valid(kind, "?"), _valid(container, None), _valid(capacity, None)
+            availability = _valid(availability, DEFAULT_AVAILABILITY)
+            description, owner = _valid(description, None), _valid(owner, None)
         for cid in ids:
             self.components[cid] = Component(
-                id=cid,
-                kind=_valid(kind, "?"),
-                container=_valid(container, None),
-                requires=requires,
-                capacity=_valid(capacity, None),
-                availability=_valid(availability, None) or DEFAULT_AVAILABILITY,
-                description=_valid(description, None),
-                owner=_valid(owner, None),
-                tags=tag_items,
+                cid, kind, container, requires, capacity, availability, description, owner, tag_items
             )
 
     def _field_number(self, index: int, path: YPath, value: Any, name: str) -> Any:
@@ -591,21 +589,28 @@ class _Loader:
     # -- across files ---------------------------------------------------------------------
 
     def _check_references(self) -> None:
-        components = self.components
+        components, declared = self.components, self.declared
         for cid, component in components.items():
-            if component.container == cid:
-                self._locate(cid, "in", cid, "a component cannot be in itself")
-            for ref in _references(component):
-                if ref not in self.declared:
-                    self._locate(
-                        cid, "in" if ref == component.container else "depends_on", ref, _unknown_id(ref, components)
-                    )
-        for group_owner, group in _groups(components.values()):
-            capacities = [components[m].capacity for m in group.members if m in components]
-            if group.demand is not None and not any(c is not None for c in capacities):
-                index, where = self.declared[group_owner]
-                message = f"'{group_owner}' sets a demand on {group.describe()} but none of them has a capacity"
-                self.warnings.append(_Issue(index, where, message, key=True))
+            container = component.container
+            if container is not None:
+                if container == cid:
+                    self._locate(cid, "in", cid, "a component cannot be in itself")
+                elif container not in declared:
+                    self._locate(cid, "in", container, _unknown_id(container, components))
+            for requirement in component.requires:
+                if isinstance(requirement, str):
+                    if requirement not in declared:
+                        self._locate(cid, "depends_on", requirement, _unknown_id(requirement, components))
+                    continue
+                for member in requirement.members:
+                    if member not in declared:
+                        self._locate(cid, "depends_on", member, _unknown_id(member, components))
+                if requirement.demand is not None and all(
+                    components[m].capacity is None for m in requirement.members if m in components
+                ):
+                    index, where = declared[cid]
+                    message = f"'{cid}' sets a demand on {requirement.describe()} but none of them has a capacity"
+                    self.warnings.append(_Issue(index, where, message, key=True))
         self._check_containment()
 
     def _check_containment(self) -> None:
@@ -659,13 +664,6 @@ def _references(component: Component) -> Iterator[str]:
             yield requirement
         else:
             yield from requirement.members
-
-
-def _groups(components: Iterable[Component]) -> Iterator[tuple[str, Group]]:
-    for component in components:
-        for requirement in component.requires:
-            if isinstance(requirement, Group):
-                yield component.id, requirement
 
 
 def _paths_naming(value: Any, ref: str) -> Iterator[YPath]:
