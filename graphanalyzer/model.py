@@ -6,7 +6,7 @@ one); a requirement is another component's id or a :class:`Group`.
 >>> web = Component("web-1", "host", container="rack-1", capacity=1000)
 >>> timeline = Component("timeline", "service", requires=(Group(("web-1", "web-2"), demand=1500),))
 >>> timeline.requires[0].describe()
-'any of web-1, web-2 (demand 1500)'
+'any of web-1, web-2 (demand 1,500)'
 >>> Group(("zk-1", "zk-2", "zk-3"), at_least=2).describe()
 'at least 2 of zk-1, zk-2, zk-3'
 """
@@ -45,6 +45,17 @@ DEFAULT_AVAILABILITY = 0.999
 Number = int | float
 
 
+def number(value: Number) -> str:
+    """A number as people read it in a report.
+
+    >>> number(8000000), number(2500.0), number(0.9995), number(1e20)
+    ('8,000,000', '2,500', '0.9995', '1e+20')
+    """
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.6g}"
+
+
 @dataclass(frozen=True)
 class Group:
     """A redundancy requirement: at least ``at_least`` of ``members`` must be up.
@@ -60,7 +71,7 @@ class Group:
     def describe(self) -> str:
         """Plain words for the group, as explanations show it."""
         head = "any of" if self.at_least == 1 else f"at least {self.at_least} of"
-        tail = "" if self.demand is None else f" (demand {self.demand:g})"
+        tail = "" if self.demand is None else f" (demand {number(self.demand)})"
         return f"{head} {', '.join(self.members)}{tail}"
 
 

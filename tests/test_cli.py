@@ -44,7 +44,7 @@ def test_json_is_the_default_off_a_terminal_and_table_on_request() -> None:
 def test_markdown_show() -> None:
     out = run_cli("show", "liveaudio", "--format", "markdown").stdout
     assert out.startswith("## Inventory `liveaudio`")
-    assert "| spaces | any of audio-west-1" in out and "(demand 8e+06)" in out
+    assert "| spaces | any of audio-west-1" in out and "(demand 8,000,000)" in out
 
 
 def test_bad_inventory_exits_2_with_positions_and_no_traceback(tmp_path: Path) -> None:

@@ -3,12 +3,14 @@
 >>> requirement_text({"at_least": 2, "of": ["zk-1", "zk-2", "zk-3"]})
 '2 of zk-1, zk-2, zk-3'
 >>> requirement_text({"at_least": 1, "of": ["web-1", "web-2"], "demand": 1500})
-'any of web-1, web-2 (demand 1500)'
+'any of web-1, web-2 (demand 1,500)'
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from graphanalyzer.model import number
 
 
 def requirement_text(requirement: str | dict[str, Any]) -> str:
@@ -19,5 +21,5 @@ def requirement_text(requirement: str | dict[str, Any]) -> str:
     head = "any of" if k == 1 else f"{k} of"
     text = f"{head} {', '.join(requirement['of'])}"
     if "demand" in requirement:
-        text += f" (demand {requirement['demand']:g})"
+        text += f" (demand {number(requirement['demand'])})"
     return text
