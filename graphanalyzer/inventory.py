@@ -656,16 +656,6 @@ def _valid(value: Any, fallback: Any) -> Any:
     return fallback if value is _INVALID else value
 
 
-def _references(component: Component) -> Iterator[str]:
-    if component.container is not None:
-        yield component.container
-    for requirement in component.requires:
-        if isinstance(requirement, str):
-            yield requirement
-        else:
-            yield from requirement.members
-
-
 def _paths_naming(value: Any, ref: str) -> Iterator[YPath]:
     """Paths inside a field's raw value where an id pattern expands to ``ref``."""
     if isinstance(value, str):

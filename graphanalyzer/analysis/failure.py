@@ -52,13 +52,8 @@ class State(IntEnum):
 UP, DEGRADED, DOWN = State.UP, State.DEGRADED, State.DOWN
 
 
-def evaluate(graph: nx.DiGraph[Node], node: Node, states: Mapping[Node, State]) -> State:
-    """The state ``node`` takes from its requirements' current states (absent means up)."""
-    nodes, succ, _ = internals(graph)
-    return _evaluate(nodes, succ, node, states)
-
-
 def _evaluate(nodes: dict[Node, dict[str, Any]], succ: Adjacency, node: Node, states: Mapping[Node, State]) -> State:
+    """The state ``node`` takes from its requirements' current states (absent means up)."""
     gate = nodes[node].get("gate")
     if gate is None:
         worst = UP
