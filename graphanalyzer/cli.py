@@ -18,8 +18,10 @@ from rich.console import Console
 
 from graphanalyzer import __version__
 from graphanalyzer.analysis import summary
+from graphanalyzer.analysis import unplug as unplugging
+from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.dump import dumps
-from graphanalyzer.errors import GraphanalyzerError, UsageError
+from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 from graphanalyzer.generate import generate as generate_estate
 from graphanalyzer.graph import load
 from graphanalyzer.model import Inventory
@@ -75,9 +77,12 @@ def _load(name: str) -> Inventory:
     return inventory
 
 
+def _chosen(fmt: Format | None) -> str:
+    return fmt.value if fmt is not None else ("table" if sys.stdout.isatty() else "json")
+
+
 def _emit(view: str, result: Any, fmt: Format | None) -> None:
-    chosen = fmt.value if fmt is not None else ("table" if sys.stdout.isatty() else "json")
-    output = render(view, result, chosen)
+    output = render(view, result, _chosen(fmt))
     if isinstance(output, str):
         sys.stdout.write(output)
     else:
@@ -103,9 +108,12 @@ def _main(
 def validate(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption = None) -> None:
     """Check an inventory and summarise it; every problem is reported as FILE:LINE:COL.
 
+    Dependency cycles are legal, and listed as warnings.
+
     Example: graphanalyzer validate inventories/birdsite-2009.yaml --format json
     """
-    _emit("validate", summary.validate(_load(inventory)), format)
+    graph = load(resolve(inventory))
+    _emit("validate", summary.validate(graph.graph["inventory"], cycles(graph)), format)
 
 
 @app.command()
@@ -115,6 +123,38 @@ def show(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption 
     Example: graphanalyzer show liveaudio
     """
     _emit("show", summary.show(_load(inventory)), format)
+
+
+class FailOn(enum.StrEnum):
+    down = "down"
+    degraded = "degraded"
+
+
+@app.command()
+def unplug(
+    inventory: Annotated[str, typer.Argument(help="Inventory file, '-' for standard input, or a bundled example.")],
+    ids: Annotated[list[str], typer.Argument(help="The components to unplug.", show_default=False)],
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the chains of reasons to JSON output (tables always show them).")
+    ] = False,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option("--fail-on", help="Exit 1 if a service is down (or, with 'degraded', not fully up)."),
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """Unplug components and show what goes down or degraded, hop by hop back to them.
+
+    Example: graphanalyzer unplug example feed-a --fail-on down
+    """
+    graph = load(resolve(inventory))
+    result = unplugging.unplug(graph, ids)
+    if explain or _chosen(format) != "json":
+        result["explanations"] = unplugging.explain(graph, ids)
+    _emit("unplug", result, format)
+    services = result["services"]
+    if fail_on is not None and (services["down"] or (fail_on is FailOn.degraded and services["degraded"])):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -147,8 +187,11 @@ def main() -> None:
     """Entry point: run the app, turning the user's errors into exit code 2."""
     try:
         app(prog_name="graphanalyzer")
-    except GraphanalyzerError as error:
+    except InventoryError as error:
         sys.stderr.write(f"{error}\n")
+        sys.exit(2)
+    except GraphanalyzerError as error:
+        sys.stderr.write(f"graphanalyzer: error: {error}\n")
         sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()

@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from graphanalyzer.errors import UsageError
 from graphanalyzer.model import Component, Group, Inventory, Requirement
@@ -173,10 +173,11 @@ def _services(
         requires.append(Group(edges[2:]))  # dns
         if tier == 2:
             requires.append(Group(edges[:2]))  # load balancers
-        for dependency in rng.sample(below, min(len(below), rng.choice((1, 2, 3)))):
-            requires.append(dependency)
-        if tier == 0 and tiers[1] and rng.random() < 0.02:  # a cycle between tiers
-            requires.append(rng.choice(tiers[1]))
+        dependencies = rng.sample(below, min(len(below), rng.choice((1, 2, 3))))
+        requires.extend(dependencies)
+        if tier == 1 and dependencies and rng.random() < 0.03:  # a cycle: the store needs its client
+            store = estate.components[dependencies[0]]
+            estate.components[store.id] = replace(store, requires=(*store.requires, name))
         kind = "service" if tier else rng.choice(("database", "queue", "service"))
         if kind != "service":
             name = f"{'db' if kind == 'database' else 'mq'}-{n + 1:05d}"

@@ -7,24 +7,34 @@
 ... })
 >>> validate(inv)
 {'inventory': 'tiny', 'components': 2, 'by_kind': {'host': 1, 'service': 1}, 'warnings': []}
+>>> validate(inv, cycles=[["app"]])["warnings"]
+['?:1:1: warning: dependency cycle: app → app (legal: it stays up until something in it breaks)']
 >>> show(inv)["services"]
 [{'id': 'app', 'in': None, 'owner': None, 'requires': [{'at_least': 1, 'of': ['web-1'], 'demand': 5}, 'web-1']}]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from graphanalyzer.errors import Problem
 from graphanalyzer.model import Group, Inventory, Requirement
 
 
-def validate(inventory: Inventory) -> dict[str, Any]:
-    """DESIGN's ``validate`` JSON, plus the warnings (``FILE:LINE:COL: warning: ...``)."""
+def validate(inventory: Inventory, cycles: Iterable[list[str]] = ()) -> dict[str, Any]:
+    """DESIGN's ``validate`` JSON, plus ``warnings``: the loader's, and one per dependency cycle."""
+    warnings = list(inventory.warnings)
+    for cycle in cycles:
+        file, line, column = inventory.origins.get(cycle[0], ("?", 1, 1))
+        path = " → ".join([*cycle, cycle[0]])
+        message = f"dependency cycle: {path} (legal: it stays up until something in it breaks)"
+        warnings.append(Problem(file, line, column, message))
     return {
         "inventory": inventory.name,
         "components": len(inventory.components),
         "by_kind": inventory.by_kind(),
-        "warnings": [f"{w.file}:{w.line}:{w.column}: warning: {w.message}" for w in inventory.warnings],
+        "warnings": [f"{w.file}:{w.line}:{w.column}: warning: {w.message}" for w in sorted(warnings)],
     }
 
 

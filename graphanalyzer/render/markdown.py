@@ -59,3 +59,23 @@ def generate(result: dict[str, Any]) -> str:
     lines.append("")
     lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
     return "\n".join(lines) + "\n"
+
+
+def _hops(hop: dict[str, Any], depth: int, lines: list[str]) -> None:
+    for child in hop["because"]:
+        seen = " (see above)" if child.get("seen") else ""
+        lines.append(f"{'  ' * depth}- {cell(child['text'])}: **{child['state']}**{seen}")
+        _hops(child, depth + 1, lines)
+
+
+def unplug(result: dict[str, Any]) -> str:
+    services = result["services"]
+    lines = [f"## Unplugging {', '.join(f'`{cell(u)}`' for u in result['unplugged'])}", ""]
+    lines.append(
+        f"{len(services['down'])} down, {len(services['degraded'])} degraded, {len(services['up'])} up; "
+        f"{len(result['components'])} components not up."
+    )
+    for sid, hop in result.get("explanations", {}).items():
+        lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**"])
+        _hops(hop, 1, lines)
+    return "\n".join(lines) + "\n"

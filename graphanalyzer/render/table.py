@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from rich.tree import Tree
 
 from graphanalyzer.render.text import requirement_text
 
@@ -53,3 +54,39 @@ def generate(result: dict[str, Any]) -> RenderableType:
         "wrote ", (result["file"], "bold"), f": inventory {result['inventory']}, {result['components']} components"
     )
     return Group(heading, _kinds(result["by_kind"], "components by kind"))
+
+
+_STYLE = {"down": "bold red", "degraded": "yellow", "up": "green"}
+
+
+def _hop_label(hop: dict[str, Any]) -> Text:
+    label = Text(hop["text"], style="bold" if hop.get("node") and not hop["text"].startswith(("in ", "needs ")) else "")
+    label.append(f"  {hop['state']}", style=_STYLE[hop["state"]])
+    if hop.get("seen"):
+        label.append("  (see above)", style="dim")
+    return label
+
+
+def _tree(hop: dict[str, Any], tree: Tree) -> None:
+    for child in hop["because"]:
+        _tree(child, tree.add(_hop_label(child)))
+
+
+def unplug(result: dict[str, Any]) -> RenderableType:
+    services = result["services"]
+    parts: list[RenderableType] = [
+        Text.assemble(("unplugged ", "bold"), ", ".join(result["unplugged"])),
+        Text.assemble(
+            (f"{len(services['down'])} down", _STYLE["down"]),
+            ", ",
+            (f"{len(services['degraded'])} degraded", _STYLE["degraded"]),
+            ", ",
+            (f"{len(services['up'])} up", _STYLE["up"]),
+            f" of {sum(map(len, services.values()))} services; {len(result['components'])} components not up",
+        ),
+    ]
+    for hop in result.get("explanations", {}).values():
+        tree = Tree(_hop_label(hop))
+        _tree(hop, tree)
+        parts.append(tree)
+    return Group(*parts)

@@ -1,0 +1,42 @@
+"""Dependency cycles: components that need each other, directly or through others.
+
+Cycles are legal (DESIGN section 2: a cycle stays up until something breaks it),
+but they deserve a look — the outage in which the tools needed to repair the
+network needed the network.  Each strongly connected set of components yields
+one cycle through it, starting at its earliest-declared component; placement
+(``in``) counts as a need, and a redundancy group is passed through.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "dns": Component("dns", "dns", requires=(Group(("auth", "cache")),)),
+...     "auth": Component("auth", "service", requires=("dns",)),
+...     "cache": Component("cache", "service"),
+...     "loop": Component("loop", "service", requires=("loop",)),
+... }))
+>>> cycles(g)
+[['dns', 'auth'], ['loop']]
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from graphanalyzer.graph import Node
+from graphanalyzer.model import Inventory
+
+
+def cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
+    """One cycle of component ids per strongly connected set, in declaration order."""
+    inventory: Inventory = graph.graph["inventory"]
+    order = {cid: n for n, cid in enumerate(inventory.components)}
+    found = []
+    for members in nx.strongly_connected_components(graph):
+        start = min((m for m in members if isinstance(m, str)), key=order.__getitem__, default=None)
+        if start is None or (len(members) == 1 and not graph.has_edge(start, start)):
+            continue
+        inside = graph.subgraph(members)
+        paths = nx.single_source_shortest_path(inside, start)
+        closing = min(inside.predecessors(start), key=lambda p: (len(paths[p]), str(p)))
+        found.append([n for n in paths[closing] if isinstance(n, str)])
+    return sorted(found, key=lambda cycle: order[cycle[0]])
