@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import networkx as nx
@@ -36,7 +37,7 @@ def test_result_matches_the_failure_engine(scenario: tuple[Inventory, list[str]]
         n: s.name.lower() for n, s in states.items() if isinstance(n, str)
     }
     services = inventory.services()
-    assert sorted(sum(result["services"].values(), [])) == sorted(services)
+    assert sorted(s for group in result["services"].values() for s in group) == sorted(services)
     for sid in result["services"]["down"]:
         assert result["components"][sid]["state"] == "down"
 
@@ -80,7 +81,7 @@ def test_each_reported_cycle_is_real_and_each_tangle_reported_once(inventory: In
     assert len(found) == len(tangles)
     for cycle in found:
         hops = [*cycle, cycle[0]]
-        for a, b in zip(hops, hops[1:], strict=False):
+        for a, b in itertools.pairwise(hops):
             through_gate = any(is_gate(g) and graph.has_edge(g, b) for g in graph.successors(a))
             assert graph.has_edge(a, b) or through_gate, (a, b)
 
