@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from graphanalyzer import __version__
+from graphanalyzer.analysis import spof as spofs
 from graphanalyzer.analysis import summary
 from graphanalyzer.analysis import unplug as unplugging
 from graphanalyzer.analysis.cycles import cycles
@@ -123,6 +124,24 @@ def show(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption 
     Example: graphanalyzer show liveaudio
     """
     _emit("show", summary.show(_load(inventory)), format)
+
+
+@app.command()
+def spof(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    order: Annotated[
+        int, typer.Option("--order", "-k", min=1, max=4, help="Also list minimal cut sets of 2 up to this many.")
+    ] = 1,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """Single points of failure, minimal cut sets, and redundancy a single failure defeats.
+
+    Example: graphanalyzer spof birdsite-2009 --order 2
+    """
+    _emit("spof", spofs.spof(load(resolve(inventory)), service, order), format)
 
 
 class FailOn(enum.StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphanalyzer.render.text import requirement_text
+from graphanalyzer.render.text import listing, requirement_text
 
 
 def cell(text: object) -> str:
@@ -78,4 +78,25 @@ def unplug(result: dict[str, Any]) -> str:
     for sid, hop in result.get("explanations", {}).items():
         lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**"])
         _hops(hop, 1, lines)
+    return "\n".join(lines) + "\n"
+
+
+def spof(result: dict[str, Any]) -> str:
+    spofs, cuts, illusory = result["spofs"], result["cut_sets"], result["illusory_redundancy"]
+    lines = [f"## Single points of failure in `{cell(result['inventory'])}`", ""]
+    lines.append(f"{len(spofs)} single points of failure; {len(illusory)} redundancy groups a single failure defeats.")
+    if spofs:
+        lines.extend(["", "Unplug one of these and the targets listed go down.", ""])
+        rows = [[e["component"], e["kind"], len(e["breaks"]), listing(e["breaks"])] for e in spofs]
+        lines.extend(_table(["component", "kind", "breaks", "targets"], rows, "llrl"))
+    if cuts:
+        lines.extend(["", "### Minimal cut sets", "", "Unplug all of a set and the targets listed go down.", ""])
+        rows = [[" + ".join(e["components"]), len(e["breaks"]), listing(e["breaks"])] for e in cuts]
+        lines.extend(_table(["components", "breaks", "targets"], rows, "lrl"))
+    if illusory:
+        lines.extend(
+            ["", "### Illusory redundancy", "", "Groups that look redundant but which one failure defeats.", ""]
+        )
+        rows = [[e["group_of"], listing(e["members"]), ", ".join(e["shared"])] for e in illusory]
+        lines.extend(_table(["group of", "members", "all need"], rows, "lll"))
     return "\n".join(lines) + "\n"

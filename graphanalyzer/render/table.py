@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from graphanalyzer.render.text import requirement_text
+from graphanalyzer.render.text import listing, requirement_text
 
 
 def _kinds(by_kind: dict[str, int], title: str) -> Table:
@@ -89,4 +89,47 @@ def unplug(result: dict[str, Any]) -> RenderableType:
         tree = Tree(_hop_label(hop))
         _tree(hop, tree)
         parts.append(tree)
+    return Group(*parts)
+
+
+def spof(result: dict[str, Any]) -> RenderableType:
+    spofs, cuts, illusory = result["spofs"], result["cut_sets"], result["illusory_redundancy"]
+    parts: list[RenderableType] = [
+        Text.assemble(
+            (result["inventory"], "bold"),
+            ": ",
+            (f"{len(spofs)} single points of failure", "bold red" if spofs else "green"),
+            f", {len(illusory)} redundancy groups a single failure defeats",
+        )
+    ]
+    if spofs:
+        table = Table(title="single points of failure: unplug one and these go down", title_justify="left")
+        for column, justify in (("component", "left"), ("kind", "left"), ("breaks", "right"), ("targets", "left")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for entry in spofs:
+            table.add_row(
+                Text(entry["component"], style="bold"),
+                Text(entry["kind"]),
+                str(len(entry["breaks"])),
+                Text(listing(entry["breaks"])),
+            )
+        parts.append(table)
+    if cuts:
+        table = Table(title="minimal cut sets: unplug all of a set and these go down", title_justify="left")
+        for column, justify in (("components", "left"), ("breaks", "right"), ("targets", "left")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for entry in cuts:
+            table.add_row(
+                Text(" + ".join(entry["components"])), str(len(entry["breaks"])), Text(listing(entry["breaks"]))
+            )
+        parts.append(table)
+    if illusory:
+        table = Table(title="illusory redundancy: groups one failure defeats", title_justify="left")
+        for column in ("group of", "members", "all need"):
+            table.add_column(column)
+        for entry in illusory:
+            table.add_row(
+                Text(entry["group_of"], style="bold"), Text(listing(entry["members"])), Text(", ".join(entry["shared"]))
+            )
+        parts.append(table)
     return Group(*parts)

@@ -23,3 +23,14 @@ def requirement_text(requirement: str | dict[str, Any]) -> str:
     if "demand" in requirement:
         text += f" (demand {number(requirement['demand'])})"
     return text
+
+
+def listing(ids: list[str], most: int = 8) -> str:
+    """Ids joined with commas, the list cut after ``most`` with how many more.
+
+    >>> listing(["a", "b", "c"], most=2)
+    'a, b and 1 more'
+    """
+    if len(ids) <= most:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:most])} and {len(ids) - most} more"

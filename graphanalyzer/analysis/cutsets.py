@@ -1,0 +1,172 @@
+"""Minimal cut sets: the sets of components whose unplugging takes a target down.
+
+A *cut set* of a node is a set of components whose unplugging makes it ``down``
+(DESIGN section 2); a *minimal* one has no smaller cut set inside it.  Being down
+depends only on what is down, so the cut sets of a node follow from those of its
+requirements:
+
+* a component is down when it is unplugged or any requirement (its container
+  too) is down: its family is ``{{c}}`` together with its requirements' families;
+* a group needing ``k`` of its ``n`` members is down when ``t = n - k + 1`` members
+  are down: its family is built member by member, keeping for each ``j <= t`` the
+  sets that take ``j`` of the members seen so far down (``any`` is ``t = n``, a
+  product; needing all members is ``t = 1``, a union).
+
+Method.  Families are propagated bottom-up, requirements first, over the
+strongly connected sets of the target's cone (Tarjan's order: a set comes after
+every set it needs).  Only sets of at most ``order`` components are kept, which is
+exact — a cut set of size ``s`` of a node contains a cut set of size at most ``s``
+of the requirement through which it acts — and every family is kept minimal by
+dropping supersets.  Inside a dependency cycle the families start empty and are
+recomputed until they stop growing: the least fixed point, which is what
+unplugging does (a cycle stays up until something in it breaks).  For order 1 the
+families are plain sets of ids (unions, intersections, counts).
+
+Cost.  Each node is visited once outside cycles (a few times inside); the work at
+a node is the size of its requirements' families: for order 1, about the depth of
+the estate (site, room, rack, power, network) per node; for order ``K`` at most
+``F^2`` set unions per product, where ``F`` is a family's size, minimised at once.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "feed": Component("feed", "power"),
+...     "pdu-a": Component("pdu-a", "power", requires=("feed",)),
+...     "pdu-b": Component("pdu-b", "power", requires=("feed",)),
+...     "web-1": Component("web-1", "host"),
+...     "web-2": Component("web-2", "host"),
+...     "app": Component("app", "service", requires=(Group(("pdu-a", "pdu-b")), Group(("web-1", "web-2")))),
+... }))
+>>> single_failures(g)["app"] == {"app", "feed"}
+True
+>>> sorted(sorted(s) for s in minimal_cut_sets(g, ["app"], 2)["app"])
+[['app'], ['feed'], ['pdu-a', 'pdu-b'], ['web-1', 'web-2']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import combinations
+
+import networkx as nx
+
+from graphanalyzer.graph import Node, internals
+
+Family = frozenset[frozenset[str]]
+_EMPTY: Family = frozenset()
+
+
+def _sets_first(graph: nx.DiGraph[Node], nodes: Iterable[Node] | None = None) -> Iterator[set[Node]]:
+    """Strongly connected sets of ``graph`` (restricted to ``nodes``), each after all it needs."""
+    view = graph if nodes is None else graph.subgraph(nodes)
+    # Tarjan's algorithm (as NetworkX implements it) emits a set only after every set
+    # reachable from it; edges point to what a node needs, so requirements come first.
+    yield from nx.strongly_connected_components(view)
+
+
+def _cone(graph: nx.DiGraph[Node], targets: Iterable[str]) -> set[Node]:
+    cone: set[Node] = set()
+    for target in targets:
+        if target not in cone:
+            cone.add(target)
+            cone |= nx.descendants(graph, target)
+    return cone
+
+
+def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None) -> dict[Node, frozenset[str]]:
+    """For each node (of the targets' cones, or all), the components whose unplugging alone takes it down."""
+    nodes, succ, _ = internals(graph)
+    result: dict[Node, frozenset[str]] = {}
+    cone = None if targets is None else _cone(graph, targets)
+
+    def evaluate(node: Node) -> frozenset[str]:
+        gate = nodes[node].get("gate")
+        families = [result.get(r, frozenset()) for r in succ[node]]
+        if gate is None:
+            return frozenset().union({node}, *families)  # type: ignore[arg-type]
+        need = len(families) - gate.at_least + 1  # members that must be down
+        if need == len(families):
+            return frozenset.intersection(*families) if families else frozenset()
+        if need == 1:
+            return frozenset().union(*families)
+        counts: dict[str, int] = {}
+        for family in families:
+            for cid in family:
+                counts[cid] = counts.get(cid, 0) + 1
+        return frozenset(cid for cid, count in counts.items() if count >= need)
+
+    for members in _sets_first(graph, cone):
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, frozenset())
+    return result
+
+
+def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int) -> dict[str, Family]:
+    """The minimal cut sets of at most ``order`` components of each target (itself included)."""
+    targets = list(targets)
+    nodes, succ, _ = internals(graph)
+    result: dict[Node, Family] = {}
+
+    def evaluate(node: Node) -> Family:
+        gate = nodes[node].get("gate")
+        if gate is None:
+            assert isinstance(node, str)  # a component
+            union = {frozenset((node,))}
+            for requirement in succ[node]:
+                union.update(result.get(requirement, _EMPTY))
+            return minimal(union)
+        need = len(succ[node]) - gate.at_least + 1
+        # taken[j]: sets taking at least j of the members seen so far down.
+        taken: list[Family] = [frozenset((frozenset(),))] + [_EMPTY] * need
+        for member in succ[node]:
+            family = result.get(member, _EMPTY)
+            for j in range(need, 0, -1):
+                if taken[j - 1] and family:
+                    taken[j] = minimal(taken[j] | _product(taken[j - 1], family, order))
+        defeated: Family = taken[need]
+        return defeated
+
+    for members in _sets_first(graph, _cone(graph, targets)):
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, _EMPTY)
+    return {target: result[target] for target in targets}
+
+
+def _least_fixed_point(members: set[Node], evaluate, result: dict, empty: object) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Recompute a cycle's nodes from empty until nothing changes (values only grow)."""
+    for node in members:
+        result[node] = empty
+    changed = True
+    while changed:
+        changed = False
+        for node in members:
+            value = evaluate(node)
+            if value != result[node]:
+                result[node] = value
+                changed = True
+
+
+def _product(left: Family, right: Family, order: int) -> set[frozenset[str]]:
+    return {a | b for a in left for b in right if len(a | b) <= order}
+
+
+def minimal(family: Iterable[frozenset[str]]) -> Family:
+    """The sets of a family that contain no other set of it.
+
+    >>> sorted(sorted(s) for s in minimal([frozenset("ab"), frozenset("a"), frozenset("bc")]))
+    [['a'], ['b', 'c']]
+    """
+    kept: set[frozenset[str]] = set()
+    for candidate in sorted(family, key=len):
+        smaller = (frozenset(subset) for size in range(1, len(candidate)) for subset in combinations(candidate, size))
+        if not any(subset in kept for subset in smaller):
+            kept.add(candidate)
+    return frozenset(kept)

@@ -1,0 +1,81 @@
+"""Single points of failure, minimal cut sets, and redundancy that is not.
+
+A *SPOF* is a component whose unplugging alone takes down a target other than
+itself (DESIGN section 2); targets are the services unless others are named.
+With ``order`` K above 1, the minimal cut sets of 2..K components are listed too,
+each with the targets for which it is minimal.  *Illusory redundancy* is a group
+that looks redundant (it needs fewer members than it lists) but which a single
+component defeats: "the 3 replicas of checkout all sit behind feed-x".
+
+The sets come from :mod:`graphanalyzer.analysis.cutsets`; this module ranks and
+shapes them into DESIGN's ``spof`` JSON.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "feed": Component("feed", "power"),
+...     "pdu-a": Component("pdu-a", "power", requires=("feed",)),
+...     "pdu-b": Component("pdu-b", "power", requires=("feed",)),
+...     "app": Component("app", "service", requires=(Group(("pdu-a", "pdu-b")),)),
+... }))
+>>> result = spof(g)
+>>> result["spofs"]
+[{'component': 'feed', 'kind': 'power', 'breaks': ['app']}]
+>>> result["illusory_redundancy"]
+[{'group_of': 'app', 'members': ['pdu-a', 'pdu-b'], 'shared': ['feed']}]
+>>> spof(g, order=2)["cut_sets"]
+[{'components': ['pdu-a', 'pdu-b'], 'breaks': ['app']}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.graph import Node, check_ids, internals
+from graphanalyzer.model import Inventory
+
+
+def spof(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, order: int = 1) -> dict[str, Any]:
+    """DESIGN's ``spof`` result (with ``illusory_redundancy``) for the targets, services by default."""
+    inventory: Inventory = graph.graph["inventory"]
+    chosen = check_ids(graph, targets) if targets else inventory.services()
+    position = {cid: n for n, cid in enumerate(inventory.components)}
+    singles = single_failures(graph, chosen)
+
+    breaks: dict[str, list[str]] = {}
+    for target in chosen:
+        for cid in singles[target]:
+            if cid != target:
+                breaks.setdefault(cid, []).append(target)
+    spofs = [
+        {"component": cid, "kind": inventory.components[cid].kind, "breaks": broken}
+        for cid, broken in sorted(breaks.items(), key=lambda item: (-len(item[1]), position[item[0]]))
+    ]
+
+    cut_sets: list[dict[str, Any]] = []
+    if order >= 2:
+        minimal_for: dict[frozenset[str], list[str]] = {}
+        for target, family in minimal_cut_sets(graph, chosen, order).items():
+            for cut in family:
+                if len(cut) >= 2:
+                    minimal_for.setdefault(cut, []).append(target)
+        ranked = sorted(
+            minimal_for.items(),
+            key=lambda item: (len(item[0]), -len(item[1]), sorted(map(position.__getitem__, item[0]))),
+        )
+        cut_sets = [{"components": sorted(cut, key=position.__getitem__), "breaks": b} for cut, b in ranked]
+
+    nodes, _, _ = internals(graph)
+    illusory: list[dict[str, Any]] = []
+    for node, shared in singles.items():
+        gate = nodes[node].get("gate")
+        if gate is not None and gate.at_least < len(gate.members) and shared:
+            illusory.append(
+                {"group_of": node[0], "members": list(gate.members), "shared": sorted(shared, key=position.__getitem__)}
+            )
+    illusory.sort(key=lambda entry: (position[entry["group_of"]], entry["members"]))
+    return {"inventory": inventory.name, "spofs": spofs, "cut_sets": cut_sets, "illusory_redundancy": illusory}

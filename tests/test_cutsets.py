@@ -1,0 +1,82 @@
+"""Minimal cut sets and single points of failure against brute force on random inventories."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import inventories
+from test_failure import reference
+
+from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.analysis.failure import DOWN
+from graphanalyzer.graph import build
+from graphanalyzer.model import Inventory
+
+
+def brute_force(inventory: Inventory, order: int) -> dict[str, set[frozenset[str]]]:
+    """Every set of at most ``order`` components, unplugged the obvious way; keep the minimal cuts."""
+    ids = list(inventory.components)
+    cuts: dict[str, set[frozenset[str]]] = {cid: set() for cid in ids}
+    for size in range(1, order + 1):
+        for chosen in combinations(ids, size):
+            candidate = frozenset(chosen)
+            states = reference(inventory, set(candidate))
+            for target, state in states.items():
+                if state == DOWN and not any(found < candidate for found in cuts[target]):
+                    cuts[target].add(candidate)
+    return cuts
+
+
+@given(inventories(max_components=9, with_text=False), st.integers(min_value=1, max_value=3))
+def test_cut_sets_equal_brute_force(inventory: Inventory, order: int) -> None:
+    graph = build(inventory)
+    expected = brute_force(inventory, order)
+    found = minimal_cut_sets(graph, list(inventory.components), order)
+    assert {t: set(f) for t, f in found.items()} == expected
+
+
+@given(inventories(max_components=10, with_text=False))
+def test_single_failures_equal_brute_force(inventory: Inventory) -> None:
+    graph = build(inventory)
+    expected = brute_force(inventory, 1)
+    singles = single_failures(graph)
+    assert {cid: {frozenset((x,)) for x in singles[cid]} for cid in inventory.components} == expected
+    targets = list(inventory.components)[:2]
+    restricted = single_failures(graph, targets)
+    assert all(restricted[t] == singles[t] for t in targets)
+
+
+def test_spof_json_keeps_to_design_and_finds_the_shared_feed() -> None:
+    import json
+
+    from conftest import run_cli
+
+    result = run_cli("spof", "example", "--order", "2", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["inventory", "spofs", "cut_sets", "illusory_redundancy"]
+    feed = next(s for s in data["spofs"] if s["component"] == "feed-a")
+    assert feed == {"component": "feed-a", "kind": "power", "breaks": ["zookeeper", "checkout"]}
+    assert {"components": ["rack-2-pdu-a", "rack-2-pdu-b"], "breaks": ["zookeeper", "checkout"]} in data["cut_sets"]
+    assert all(2 <= len(c["components"]) <= 2 for c in data["cut_sets"])
+    zookeeper = next(g for g in data["illusory_redundancy"] if g["group_of"] == "zookeeper")
+    assert zookeeper["members"] == ["zk-1", "zk-2", "zk-3"] and "feed-a" in zookeeper["shared"]
+
+
+def test_spof_for_named_targets_and_formats() -> None:
+    import json
+
+    from conftest import run_cli
+
+    data = json.loads(run_cli("spof", "birdsite-2009", "--service", "post-tweet").stdout)
+    assert {s["component"] for s in data["spofs"]} >= {"ntt", "mysql-primary", "utility-feed", "ups-1", "core-sw"}
+    assert all(s["breaks"] == ["post-tweet"] for s in data["spofs"])
+    assert data["cut_sets"] == []
+    table = run_cli("spof", "birdsite-2009", "--format", "table").stdout
+    assert "single points of failure" in table and "ntt" in table
+    markdown = run_cli("spof", "liveaudio", "--order", "2", "--format", "markdown").stdout
+    assert markdown.startswith("## Single points of failure in `liveaudio`")
+    assert run_cli("spof", "example", "--service", "nope").returncode == 2
+    assert run_cli("spof", "example", "--order", "9").returncode == 2
