@@ -80,3 +80,30 @@ def test_spof_for_named_targets_and_formats() -> None:
     assert markdown.startswith("## Single points of failure in `liveaudio`")
     assert run_cli("spof", "example", "--service", "nope").returncode == 2
     assert run_cli("spof", "example", "--order", "9").returncode == 2
+
+
+@given(inventories(max_components=10, with_text=False))
+def test_illusory_redundancy_is_exactly_the_single_failures_the_group_alone_suffers(inventory: Inventory) -> None:
+    from graphanalyzer.analysis.failure import propagate
+    from graphanalyzer.analysis.spof import spof
+    from graphanalyzer.graph import is_gate
+
+    graph = build(inventory)
+    targets = list(inventory.components)
+    reported = {(e["group_of"], tuple(e["members"])): e["shared"] for e in spof(graph, targets)["illusory_redundancy"]}
+    expected: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for node in graph:
+        if not is_gate(node):
+            continue
+        gate = graph.nodes[node]["gate"]
+        if gate.at_least >= len(gate.members):
+            continue
+        others = [r for r in graph.successors(node[0]) if r != node]
+        shared = []
+        for cid in inventory.components:
+            states = propagate(graph, [cid])
+            if states.get(node) == DOWN and not any(states.get(r) == DOWN for r in others):
+                shared.append(cid)
+        if shared:
+            expected[(node[0], gate.members)] = shared
+    assert reported == expected

@@ -5,7 +5,10 @@ itself (DESIGN section 2); targets are the services unless others are named.
 With ``order`` K above 1, the minimal cut sets of 2..K components are listed too,
 each with the targets for which it is minimal.  *Illusory redundancy* is a group
 that looks redundant (it needs fewer members than it lists) but which a single
-component defeats: "the 3 replicas of checkout all sit behind feed-x".
+component defeats: "the 3 replicas of checkout all sit behind feed-x".  Its
+``shared`` components leave out those that take the group's owner down anyway
+through another requirement (a rack's PDU pair and the room the rack stands in):
+there the group's redundancy is not what fails.
 
 The sets come from :mod:`graphanalyzer.analysis.cutsets`; this module ranks and
 shapes them into DESIGN's ``spof`` JSON.
@@ -69,13 +72,18 @@ def spof(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, order: i
         )
         cut_sets = [{"components": sorted(cut, key=position.__getitem__), "breaks": b} for cut, b in ranked]
 
-    nodes, _, _ = internals(graph)
+    nodes, succ, _ = internals(graph)
     illusory: list[dict[str, Any]] = []
-    for node, shared in singles.items():
+    for node, defeat in singles.items():
         gate = nodes[node].get("gate")
-        if gate is not None and gate.at_least < len(gate.members) and shared:
+        if gate is None or gate.at_least >= len(gate.members) or not defeat:
+            continue
+        owner = node[0]
+        anyway = frozenset().union(*(singles[r] for r in succ[owner] if r != node))
+        shared = defeat - anyway
+        if shared:
             illusory.append(
-                {"group_of": node[0], "members": list(gate.members), "shared": sorted(shared, key=position.__getitem__)}
+                {"group_of": owner, "members": list(gate.members), "shared": sorted(shared, key=position.__getitem__)}
             )
     illusory.sort(key=lambda entry: (position[entry["group_of"]], entry["members"]))
     return {"inventory": inventory.name, "spofs": spofs, "cut_sets": cut_sets, "illusory_redundancy": illusory}
