@@ -24,10 +24,13 @@ from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.dump import dumps
 from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 from graphanalyzer.generate import generate as generate_estate
-from graphanalyzer.graph import load
+from graphanalyzer.graph import check_ids, load
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
-from graphanalyzer.render import render
+from graphanalyzer.render import jsonout, render
+from graphanalyzer.render.dot import raw
+from graphanalyzer.render.mef import fault_tree
+from graphanalyzer.render.nodelink import node_link
 
 app = typer.Typer(
     add_completion=False,
@@ -191,15 +194,61 @@ def generate(
     Example: graphanalyzer generate --components 100000 --seed 1 -o estate.yaml
     """
     inventory = generate_estate(components, seed)
+    if _write(output, dumps(inventory), force):
+        result = {**summary.validate(inventory), "file": str(output)}
+        del result["warnings"]
+        _emit("generate", result, format)
+
+
+def _write(output: Path | None, text: str, force: bool) -> bool:
+    """Write to the output file (never replacing one without --force), or to stdout; True for a file."""
     if output is None:
-        sys.stdout.write(dumps(inventory))
-        return
+        sys.stdout.write(text)
+        return False
     if output.exists() and not force:
         raise UsageError(f"{output}: already exists (use --force to replace it)")
-    write_atomic(output, dumps(inventory))
-    result = {**summary.validate(inventory), "file": str(output)}
-    del result["warnings"]
-    _emit("generate", result, format)
+    write_atomic(output, text)
+    return True
+
+
+class ExportFormat(enum.StrEnum):
+    mef = "mef"
+    json = "json"
+    dot = "dot"
+
+
+@app.command()
+def export(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    to: Annotated[ExportFormat, typer.Option("--to", help="mef (a fault tree for SCRAM), json (node-link) or dot.")] = (
+        ExportFormat.mef
+    ),
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="The top event of the fault tree: this being down.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: standard output).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file.")] = False,
+    format: FormatOption = None,
+) -> None:
+    """Export the dependency graph: an Open-PSA MEF fault tree, node-link JSON, or Graphviz DOT.
+
+    Example: graphanalyzer export example --to mef --service checkout -o checkout.xml
+    """
+    graph = load(resolve(inventory))
+    if to is ExportFormat.mef:
+        services = graph.graph["inventory"].services()
+        if service is None and len(services) != 1:
+            raise UsageError(f"name the top event with --service (one of: {', '.join(services) or 'no services'})")
+        target = check_ids(graph, [service or services[0]])[0]
+        text = fault_tree(graph, target)
+    elif to is ExportFormat.json:
+        text = jsonout.render(node_link(graph))
+    else:
+        text = raw(graph)
+    if _write(output, text, force):
+        _emit("export", {"file": str(output), "to": to.value, "nodes": graph.number_of_nodes()}, format)
 
 
 def main() -> None:

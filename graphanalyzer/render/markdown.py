@@ -100,3 +100,7 @@ def spof(result: dict[str, Any]) -> str:
         rows = [[e["group_of"], listing(e["members"]), ", ".join(e["shared"])] for e in illusory]
         lines.extend(_table(["group of", "members", "all need"], rows, "lll"))
     return "\n".join(lines) + "\n"
+
+
+def export(result: dict[str, Any]) -> str:
+    return f"Wrote `{cell(result['file'])}` ({result['to']}, {result['nodes']} nodes).\n"

@@ -133,3 +133,7 @@ def spof(result: dict[str, Any]) -> RenderableType:
             )
         parts.append(table)
     return Group(*parts)
+
+
+def export(result: dict[str, Any]) -> RenderableType:
+    return Text.assemble("wrote ", (result["file"], "bold"), f" ({result['to']}, {result['nodes']} nodes)")

@@ -1,0 +1,101 @@
+"""Exports: SCRAM agrees with spof --order 3 on MEF fault trees; JSON and DOT read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import pydot
+import pytest
+from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import inventories
+
+from graphanalyzer.analysis.spof import spof
+from graphanalyzer.graph import build
+from graphanalyzer.model import Inventory
+from graphanalyzer.render.mef import fault_tree
+
+SCRAM = shutil.which("scram")
+needs_scram = pytest.mark.skipif(
+    SCRAM is None and not os.environ.get("CI"), reason="SCRAM is not installed (Debian: apt-get install scram)"
+)
+
+
+def scram_cut_sets(document: str, order: int) -> set[frozenset[str]]:
+    """Run SCRAM on a MEF document; its minimal cut sets, by component id."""
+    assert SCRAM is not None, "CI must install SCRAM"
+    events = {
+        e.get("name"): (e.findtext("label") or e.get("name"))
+        for e in ET.fromstring(document).iter("define-basic-event")
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        model, report = Path(folder) / "model.xml", Path(folder) / "report.xml"
+        model.write_text(document)
+        subprocess.run(
+            [SCRAM, str(model), "--limit-order", str(order), "-o", str(report)], check=True, capture_output=True
+        )
+        results = ET.parse(report).getroot().find("results")
+    assert results is not None
+    (top,) = results.findall("sum-of-products")
+    return {frozenset(events[e.get("name")] for e in product.iter("basic-event")) for product in top.iter("product")}
+
+
+def spof_cut_sets(inventory: Inventory, target: str, order: int) -> set[frozenset[str]]:
+    """What ``spof --service TARGET --order K`` says, as sets: SPOFs, cut sets, and the target itself."""
+    result = spof(build(inventory), [target], order)
+    return (
+        {frozenset((target,))}
+        | {frozenset((s["component"],)) for s in result["spofs"]}
+        | {frozenset(c["components"]) for c in result["cut_sets"]}
+    )
+
+
+@needs_scram
+@settings(max_examples=40)
+@given(inventories(max_components=10, with_text=False), st.data())
+def test_scram_finds_the_same_minimal_cut_sets(inventory: Inventory, data: st.DataObject) -> None:
+    target = data.draw(st.sampled_from(list(inventory.components)))
+    document = fault_tree(build(inventory), target)
+    assert scram_cut_sets(document, 3) == spof_cut_sets(inventory, target, 3)
+
+
+@needs_scram
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [("example", "checkout"), ("birdsite-2009", "timeline"), ("liveaudio", "spaces"), ("midsize", "billing")],
+)
+def test_scram_agrees_on_the_bundled_examples(name: str, target: str) -> None:
+    from graphanalyzer.cli import resolve
+    from graphanalyzer.graph import load
+
+    graph = load(resolve(name))
+    assert scram_cut_sets(fault_tree(graph, target), 3) == spof_cut_sets(graph.graph["inventory"], target, 3)
+
+
+def test_export_cli_writes_each_format_and_never_overwrites(tmp_path: Path) -> None:
+    mef, links, dot = tmp_path / "t.xml", tmp_path / "g.json", tmp_path / "g.dot"
+    assert run_cli("export", "example", "--to", "mef", "--service", "checkout", "-o", str(mef)).returncode == 0
+    root = ET.parse(mef).getroot()
+    assert root.tag == "opsa-mef" and len(root.findall("define-fault-tree")) == 1
+    assert run_cli("export", "example", "--to", "json", "-o", str(links)).returncode == 0
+    graph = nx.node_link_graph(json.loads(links.read_text()), edges="links")
+    assert graph.has_edge("web-1", "rack-1") and graph.nodes["storefront#group2"]["at_least"] == 1
+    assert run_cli("export", "example", "--to", "dot", "-o", str(dot)).returncode == 0
+    (parsed,) = pydot.graph_from_dot_data(dot.read_text())
+    assert len(parsed.get_nodes()) > 30
+    again = run_cli("export", "example", "--to", "dot", "-o", str(dot))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_mef_needs_a_service_when_there_are_several() -> None:
+    result = run_cli("export", "example", "--to", "mef")
+    assert result.returncode == 2
+    assert "--service" in result.stderr and "checkout" in result.stderr
