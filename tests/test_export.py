@@ -99,3 +99,20 @@ def test_mef_needs_a_service_when_there_are_several() -> None:
     result = run_cli("export", "example", "--to", "mef")
     assert result.returncode == 2
     assert "--service" in result.stderr and "checkout" in result.stderr
+
+
+@needs_scram
+def test_spof_unplug_and_export_on_a_generated_estate(tmp_path: Path) -> None:
+    estate = tmp_path / "estate.yaml"
+    assert run_cli("generate", "-n", "3000", "-s", "4", "-o", str(estate)).returncode == 0
+    spofs = json.loads(run_cli("spof", str(estate), "--order", "2").stdout)
+    assert spofs["spofs"] and spofs["cut_sets"] and spofs["illusory_redundancy"]
+    rack = next(s["component"] for s in spofs["spofs"] if "rack" in s["component"])
+    unplugged = run_cli("unplug", str(estate), rack, "--fail-on", "down")
+    assert unplugged.returncode == 1 and json.loads(unplugged.stdout)["services"]["down"]
+    from graphanalyzer.graph import load
+
+    graph = load(estate)
+    inventory = graph.graph["inventory"]
+    for service in inventory.services()[-3:]:
+        assert scram_cut_sets(fault_tree(graph, service), 2) == spof_cut_sets(inventory, service, 2)

@@ -56,20 +56,29 @@ Family = frozenset[frozenset[str]]
 _EMPTY: Family = frozenset()
 
 
-def _sets_first(graph: nx.DiGraph[Node], nodes: Iterable[Node] | None = None) -> Iterator[set[Node]]:
-    """Strongly connected sets of ``graph`` (restricted to ``nodes``), each after all it needs."""
-    view = graph if nodes is None else graph.subgraph(nodes)
+def _sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterator[set[Node]]:
+    """Strongly connected sets of the graph (those in ``cone``), each after all it needs."""
     # Tarjan's algorithm (as NetworkX implements it) emits a set only after every set
     # reachable from it; edges point to what a node needs, so requirements come first.
-    yield from nx.strongly_connected_components(view)
+    # A strongly connected set lies wholly inside a cone or wholly outside it.
+    if cone is None or 2 * len(cone) > graph.number_of_nodes():
+        for members in nx.strongly_connected_components(graph):
+            if cone is None or next(iter(members)) in cone:
+                yield members
+    else:  # a small cone: a view of it is cheaper than the whole graph
+        yield from nx.strongly_connected_components(graph.subgraph(cone))
 
 
 def _cone(graph: nx.DiGraph[Node], targets: Iterable[str]) -> set[Node]:
-    cone: set[Node] = set()
-    for target in targets:
-        if target not in cone:
-            cone.add(target)
-            cone |= nx.descendants(graph, target)
+    """The targets and everything they need, in one traversal."""
+    _, succ, _ = internals(graph)
+    cone: set[Node] = set(targets)
+    stack = list(cone)
+    while stack:
+        for requirement in succ[stack.pop()]:
+            if requirement not in cone:
+                cone.add(requirement)
+                stack.append(requirement)
     return cone
 
 
@@ -115,10 +124,12 @@ def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int
         gate = nodes[node].get("gate")
         if gate is None:
             assert isinstance(node, str)  # a component
-            union = {frozenset((node,))}
-            for requirement in succ[node]:
-                union.update(result.get(requirement, _EMPTY))
-            return minimal(union)
+            itself = frozenset((node,))
+            families = [f for f in (result.get(r, _EMPTY) for r in succ[node]) if f]
+            if len(families) == 1 and node not in cyclic:
+                # One family, and it cannot hold this node: adding {node} keeps it minimal.
+                return families[0] | {itself}
+            return minimal({itself}.union(*families))
         need = len(succ[node]) - gate.at_least + 1
         # taken[j]: sets taking at least j of the members seen so far down.
         taken: list[Family] = [frozenset((frozenset(),))] + [_EMPTY] * need
@@ -130,12 +141,14 @@ def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int
         defeated: Family = taken[need]
         return defeated
 
+    cyclic: set[Node] = set()
     for members in _sets_first(graph, _cone(graph, targets)):
         if len(members) == 1:
             (node,) = members
             if node not in succ[node]:
                 result[node] = evaluate(node)
                 continue
+        cyclic |= members
         _least_fixed_point(members, evaluate, result, _EMPTY)
     return {target: result[target] for target in targets}
 
@@ -155,7 +168,7 @@ def _least_fixed_point(members: set[Node], evaluate, result: dict, empty: object
 
 
 def _product(left: Family, right: Family, order: int) -> set[frozenset[str]]:
-    return {a | b for a in left for b in right if len(a | b) <= order}
+    return {union for a in left for b in right if len(union := a | b) <= order}
 
 
 def minimal(family: Iterable[frozenset[str]]) -> Family:
@@ -165,8 +178,16 @@ def minimal(family: Iterable[frozenset[str]]) -> Family:
     [['a'], ['b', 'c']]
     """
     kept: set[frozenset[str]] = set()
-    for candidate in sorted(family, key=len):
-        smaller = (frozenset(subset) for size in range(1, len(candidate)) for subset in combinations(candidate, size))
-        if not any(subset in kept for subset in smaller):
-            kept.add(candidate)
+    singles: set[str] = set()  # the members of the kept one-element sets
+    for candidate in sorted(set(family), key=len):
+        size = len(candidate)
+        if size == 1:
+            singles.update(candidate)
+        elif not singles.isdisjoint(candidate):
+            continue  # contains a kept singleton
+        elif size > 2 and any(
+            frozenset(subset) in kept for smaller in range(2, size) for subset in combinations(candidate, smaller)
+        ):
+            continue  # contains a kept set of 2 or more
+        kept.add(candidate)
     return frozenset(kept)
