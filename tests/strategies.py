@@ -76,6 +76,17 @@ def inventories(draw: st.DrawFn, max_components: int = 10, with_text: bool = Tru
     return Inventory(name=name, components=components, description=draw(st.none() | free_text))
 
 
+@st.composite
+def scenarios(
+    draw: st.DrawFn, max_components: int = 12, min_unplugged: int = 0, max_unplugged: int = 4
+) -> tuple[Inventory, list[str]]:
+    """A random inventory and some of its components to unplug."""
+    inventory = draw(inventories(max_components=max_components, with_text=False))
+    names = list(inventory.components)
+    unplugged = draw(st.lists(st.sampled_from(names), min_size=min_unplugged, max_size=max_unplugged, unique=True))
+    return inventory, unplugged
+
+
 # Trees like the YAML readers produce: text, None, lists and mappings with text keys.
 scalars = st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=8))
 trees: st.SearchStrategy[Any] = st.recursive(
