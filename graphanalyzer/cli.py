@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 
 from graphanalyzer import __version__
+from graphanalyzer.analysis import capacity, summary
 from graphanalyzer.analysis import spof as spofs
-from graphanalyzer.analysis import summary
 from graphanalyzer.analysis import unplug as unplugging
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.dump import dumps
@@ -145,6 +145,15 @@ def spof(
     Example: graphanalyzer spof birdsite-2009 --order 2
     """
     _emit("spof", spofs.spof(load(resolve(inventory)), service, order), format)
+
+
+@app.command()
+def headroom(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption = None) -> None:
+    """Capacity against demand for every group with a demand: N+k, and the domains it cannot lose.
+
+    Example: graphanalyzer headroom liveaudio
+    """
+    _emit("headroom", capacity.headroom(load(resolve(inventory))), format)
 
 
 class FailOn(enum.StrEnum):

@@ -103,6 +103,19 @@ def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> nx.DiGrap
     return graph
 
 
+def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
+    """The nodes and everything they need, directly or not, in one traversal."""
+    _, succ, _ = internals(graph)
+    reached: set[Node] = set(nodes)
+    stack = list(reached)
+    while stack:
+        for requirement in succ[stack.pop()]:
+            if requirement not in reached:
+                reached.add(requirement)
+                stack.append(requirement)
+    return reached
+
+
 def is_gate(node: Node) -> bool:
     """Whether a node is a redundancy gate rather than a component."""
     return isinstance(node, tuple)

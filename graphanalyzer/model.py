@@ -45,6 +45,18 @@ DEFAULT_AVAILABILITY = 0.999
 Number = int | float
 
 
+def magnitude(value: Number) -> str:
+    """A large number shortened as people say it in a summary.
+
+    >>> magnitude(5_000_000), magnitude(8e6), magnitude(1_600), magnitude(2.5e9), magnitude(0.5)
+    ('5.0 M', '8.0 M', '1,600', '2.5 G', '0.5')
+    """
+    for size, unit in ((1e9, "G"), (1e6, "M")):
+        if abs(value) >= size:
+            return f"{value / size:.1f} {unit}"
+    return number(value)
+
+
 def number(value: Number) -> str:
     """A number as people read it in a report.
 

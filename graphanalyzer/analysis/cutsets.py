@@ -50,7 +50,7 @@ from itertools import combinations
 
 import networkx as nx
 
-from graphanalyzer.graph import Node, internals
+from graphanalyzer.graph import Node, cone, internals
 
 Family = frozenset[frozenset[str]]
 _EMPTY: Family = frozenset()
@@ -69,24 +69,11 @@ def _sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Itera
         yield from nx.strongly_connected_components(graph.subgraph(cone))
 
 
-def _cone(graph: nx.DiGraph[Node], targets: Iterable[str]) -> set[Node]:
-    """The targets and everything they need, in one traversal."""
-    _, succ, _ = internals(graph)
-    cone: set[Node] = set(targets)
-    stack = list(cone)
-    while stack:
-        for requirement in succ[stack.pop()]:
-            if requirement not in cone:
-                cone.add(requirement)
-                stack.append(requirement)
-    return cone
-
-
 def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None) -> dict[Node, frozenset[str]]:
     """For each node (of the targets' cones, or all), the components whose unplugging alone takes it down."""
     nodes, succ, _ = internals(graph)
     result: dict[Node, frozenset[str]] = {}
-    cone = None if targets is None else _cone(graph, targets)
+    reached = None if targets is None else cone(graph, targets)
 
     def evaluate(node: Node) -> frozenset[str]:
         gate = nodes[node].get("gate")
@@ -104,7 +91,7 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = Non
                 counts[cid] = counts.get(cid, 0) + 1
         return frozenset(cid for cid, count in counts.items() if count >= need)
 
-    for members in _sets_first(graph, cone):
+    for members in _sets_first(graph, reached):
         if len(members) == 1:
             (node,) = members
             if node not in succ[node]:
@@ -142,7 +129,7 @@ def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int
         return defeated
 
     cyclic: set[Node] = set()
-    for members in _sets_first(graph, _cone(graph, targets)):
+    for members in _sets_first(graph, cone(graph, targets)):
         if len(members) == 1:
             (node,) = members
             if node not in succ[node]:

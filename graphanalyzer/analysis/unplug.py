@@ -2,9 +2,11 @@
 
 :func:`unplug` returns DESIGN's ``unplug`` JSON: the services up, degraded and down,
 and every component that is not up with ``because``, the requirements that put it
-in its state.  A redundancy group is not a component, so where a group is the
-reason, ``because`` names the group's members that failed it: the chain can always
-be followed back, id by id, to what was unplugged.
+in its state (and for a component degraded by capacity, ``shortfall``: each of its
+groups whose surviving capacity is below demand, with both figures).  A redundancy
+group is not a component, so where a group is the reason, ``because`` names the
+group's members that failed it: the chain can always be followed back, id by id,
+to what was unplugged.
 
 :func:`explain` turns that into a tree per broken service for people: each hop
 says how the node depends on the next (``in`` a container, ``needs`` it, or a
@@ -22,8 +24,10 @@ to what breaks, plus one pass over the services to list those still up.
 ...     "app": Component("app", "service", requires=(Group(("web-1", "web-2"), demand=15),)),
 ... }))
 >>> result = unplug(g, ["rack-1"])
->>> result["services"], result["components"]["app"]
-({'up': [], 'degraded': ['app'], 'down': []}, {'state': 'degraded', 'because': ['web-1']})
+>>> result["services"]
+{'up': [], 'degraded': ['app'], 'down': []}
+>>> result["components"]["app"]["shortfall"]
+[{'members': ['web-1', 'web-2'], 'capacity': 10, 'demand': 15}]
 >>> explain(g, ["rack-1"])["app"]["because"][0]["text"]
 'any of web-1, web-2 (demand 15): 1 of 2 left, capacity 10 of 15'
 """
@@ -35,6 +39,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphanalyzer.analysis.capacity import shortfalls
 from graphanalyzer.analysis.failure import DOWN, UP, State, because, propagate
 from graphanalyzer.graph import Node, check_ids, internals
 from graphanalyzer.model import Group, Inventory, number
@@ -50,11 +55,14 @@ def unplug(graph: nx.DiGraph[Node], ids: Iterable[str]) -> dict[str, Any]:
     services: dict[str, list[str]] = {"up": [], "degraded": [], "down": []}
     for sid in inventory.services():
         services[_NAMES[states.get(sid, UP)]].append(sid)
-    components = {
-        node: {"state": _NAMES[state], "because": _component_reasons(graph, states, node)}
-        for node, state in states.items()
-        if isinstance(node, str)
-    }
+    components: dict[str, dict[str, Any]] = {}
+    for node, state in states.items():
+        if isinstance(node, str):
+            entry: dict[str, Any] = {"state": _NAMES[state], "because": _component_reasons(graph, states, node)}
+            short = shortfalls(graph, states, node) if state is State.DEGRADED else []
+            if short:
+                entry["shortfall"] = short
+            components[node] = entry
     return {"unplugged": unplugged, "services": services, "components": components}
 
 

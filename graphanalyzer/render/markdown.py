@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import listing, requirement_text
 
 
@@ -76,7 +77,11 @@ def unplug(result: dict[str, Any]) -> str:
         f"{len(result['components'])} components not up."
     )
     for sid, hop in result.get("explanations", {}).items():
-        lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**"])
+        short = "".join(
+            f", {magnitude(s['capacity'])} of {magnitude(s['demand'])}"
+            for s in result["components"][sid].get("shortfall", ())
+        )
+        lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**{short}"])
         _hops(hop, 1, lines)
     return "\n".join(lines) + "\n"
 
@@ -104,3 +109,25 @@ def spof(result: dict[str, Any]) -> str:
 
 def export(result: dict[str, Any]) -> str:
     return f"Wrote `{cell(result['file'])}` ({result['to']}, {result['nodes']} nodes).\n"
+
+
+def headroom(result: dict[str, Any]) -> str:
+    lines = [
+        "## Capacity headroom",
+        "",
+        "N+k: how many members a group can lose, largest first, and still meet demand.",
+        "",
+    ]
+    rows = [
+        [
+            g["service"],
+            len(g["members"]),
+            magnitude(g["capacity"]),
+            magnitude(g["demand"]),
+            "short" if g["tolerates"] < 0 else f"N+{g['tolerates']}",
+            listing(g["fragile_to"]),
+        ]
+        for g in result["groups"]
+    ]
+    lines.extend(_table(["group of", "members", "capacity", "demand", "tolerates", "fragile to"], rows, "lrrrrl"))
+    return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import listing, requirement_text
 
 
@@ -72,6 +73,10 @@ def _tree(hop: dict[str, Any], tree: Tree) -> None:
         _tree(child, tree.add(_hop_label(child)))
 
 
+def _shortfall(entry: dict[str, Any]) -> str:
+    return "".join(f", {magnitude(s['capacity'])} of {magnitude(s['demand'])}" for s in entry.get("shortfall", ()))
+
+
 def unplug(result: dict[str, Any]) -> RenderableType:
     services = result["services"]
     parts: list[RenderableType] = [
@@ -85,8 +90,10 @@ def unplug(result: dict[str, Any]) -> RenderableType:
             f" of {sum(map(len, services.values()))} services; {len(result['components'])} components not up",
         ),
     ]
-    for hop in result.get("explanations", {}).values():
-        tree = Tree(_hop_label(hop))
+    for sid, hop in result.get("explanations", {}).items():
+        label = _hop_label(hop)
+        label.append(_shortfall(result["components"][sid]), style=_STYLE["degraded"])
+        tree = Tree(label)
         _tree(hop, tree)
         parts.append(tree)
     return Group(*parts)
@@ -137,3 +144,23 @@ def spof(result: dict[str, Any]) -> RenderableType:
 
 def export(result: dict[str, Any]) -> RenderableType:
     return Text.assemble("wrote ", (result["file"], "bold"), f" ({result['to']}, {result['nodes']} nodes)")
+
+
+def headroom(result: dict[str, Any]) -> RenderableType:
+    table = Table(
+        title="capacity against demand: N+k, and the failure domains a group cannot lose", title_justify="left"
+    )
+    columns = (("group of", "left"), ("members", "right"), ("capacity", "right"), ("demand", "right"))
+    for column, justify in (*columns, ("tolerates", "right"), ("fragile to", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for group in result["groups"]:
+        k = group["tolerates"]
+        table.add_row(
+            Text(group["service"], style="bold"),
+            str(len(group["members"])),
+            magnitude(group["capacity"]),
+            magnitude(group["demand"]),
+            Text("short" if k < 0 else f"N+{k}", style="bold red" if k <= 0 else ""),
+            Text(listing(group["fragile_to"]), style="red" if group["fragile_to"] else ""),
+        )
+    return table

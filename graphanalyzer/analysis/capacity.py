@@ -1,0 +1,120 @@
+"""Capacity: what survives a failure but can no longer carry the load.
+
+A group with a ``demand`` is degraded when the summed capacity of its members that
+are not down falls below the demand (DESIGN section 2).  :func:`shortfalls` says by
+how much, for the groups a component owns; :func:`headroom` says, for every group
+with a demand, how much it has to spare:
+
+* ``capacity``: all members' capacity together;
+* ``tolerates``: N+k — the most members it can lose, the largest first, and still
+  meet the demand with enough members for its quorum (-1: short even with all up);
+* ``fragile_to``: the failure domains (sites, rooms, racks, power, carriers) whose
+  loss alone takes it below demand, found by unplugging each domain its members
+  stand in or need, with the one failure engine (none for a group that is short
+  with nothing lost).
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "west": Component("west", "site"), "east": Component("east", "site"),
+...     "w1": Component("w1", "host", container="west", capacity=4),
+...     "e1": Component("e1", "host", container="east", capacity=3),
+...     "e2": Component("e2", "host", container="east", capacity=3),
+...     "app": Component("app", "service", requires=(Group(("w1", "e1", "e2"), demand=6),)),
+... }))
+>>> headroom(g)["groups"]
+[{'service': 'app', 'members': ['w1', 'e1', 'e2'], 'demand': 6, 'capacity': 10, 'tolerates': 1, 'fragile_to': ['east']}]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import networkx as nx
+
+from graphanalyzer.analysis.failure import DOWN, UP, State, propagate
+from graphanalyzer.graph import Node, cone, internals
+from graphanalyzer.model import Group, Inventory, Number
+
+#: The kinds of component that are failure domains.
+DOMAINS = frozenset({"site", "room", "rack", "power", "carrier"})
+
+
+def surviving(graph: nx.DiGraph[Node], gate: Node, states: dict[Node, State]) -> Number:
+    """The summed capacity of a group's members that are not down."""
+    nodes, succ, _ = internals(graph)
+    return sum(nodes[m]["component"].capacity or 0 for m in succ[gate] if states.get(m, UP) is not DOWN)
+
+
+def shortfalls(graph: nx.DiGraph[Node], states: dict[Node, State], owner: str) -> list[dict[str, Any]]:
+    """The owner's groups whose surviving capacity is below their demand: members, capacity, demand."""
+    nodes, succ, _ = internals(graph)
+    found = []
+    for gate in succ[owner]:
+        group: Group | None = nodes[gate].get("gate")
+        if group is not None and group.demand is not None:
+            capacity = surviving(graph, gate, states)
+            if capacity < group.demand:
+                found.append({"members": list(group.members), "capacity": capacity, "demand": group.demand})
+    return found
+
+
+def tolerates(group: Group, capacities: list[Number]) -> int:
+    """N+k: members that can be lost, largest first, keeping the demand and the quorum met.
+
+    >>> tolerates(Group(("a", "b", "c"), demand=5), [3, 3, 3])
+    1
+    >>> tolerates(Group(("a", "b"), at_least=2, demand=1), [5, 5]), tolerates(Group(("a",), demand=9), [5])
+    (0, -1)
+    """
+    demand = group.demand or 0
+    ordered = sorted(capacities, reverse=True)
+    if math.fsum(ordered) < demand:
+        return -1
+    lost = 0
+    # Exact sums of what remains: subtracting one by one would leave float residue.
+    while (
+        lost < len(ordered) and len(ordered) - lost - 1 >= group.at_least and math.fsum(ordered[lost + 1 :]) >= demand
+    ):
+        lost += 1
+    return lost
+
+
+def headroom(graph: nx.DiGraph[Node]) -> dict[str, Any]:
+    """Every group with a demand: its capacity, N+k, and the failure domains it cannot lose.
+
+    Each failure domain that some such group needs is unplugged once, and every
+    group its cascade takes below demand is marked: the work is the sum of the
+    domains' cascades.
+    """
+    nodes, _, _ = internals(graph)
+    inventory: Inventory = graph.graph["inventory"]
+    demanding = {
+        gate: data["gate"] for gate, data in nodes.items() if data.get("gate") and data["gate"].demand is not None
+    }
+    fragile: dict[Node, list[str]] = {gate: [] for gate in demanding}
+    reached = cone(graph, demanding)
+    for domain in inventory.components:
+        if domain not in reached or inventory.components[domain].kind not in DOMAINS:
+            continue
+        states = propagate(graph, [domain])
+        for node in states:
+            group = demanding.get(node)
+            if group is not None and group.demand is not None and surviving(graph, node, states) < group.demand:
+                fragile[node].append(domain)
+    groups = []
+    for gate, group in demanding.items():
+        capacities = [inventory.components[m].capacity or 0 for m in group.members]
+        short = sum(capacities) < (group.demand or 0)  # below demand with nothing lost: no domain "takes" it there
+        groups.append(
+            {
+                "service": gate[0],
+                "members": list(group.members),
+                "demand": group.demand,
+                "capacity": sum(capacities),
+                "tolerates": tolerates(group, capacities),
+                "fragile_to": [] if short else fragile[gate],
+            }
+        )
+    return {"groups": groups}
