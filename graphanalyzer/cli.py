@@ -156,6 +156,24 @@ def headroom(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOpt
     _emit("headroom", capacity.headroom(load(resolve(inventory))), format)
 
 
+@app.command()
+def surge(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    service: Annotated[str, typer.Option("--service", "-s", help="The service whose demand rises.")] = "",
+    demand: Annotated[float, typer.Option("--demand", "-d", help="Its new demand, in its own units.", min=0)] = 0,
+    format: FormatOption = None,
+) -> None:
+    """Which group saturates first when a service's demand rises, by how much, and what to add.
+
+    Example: graphanalyzer surge liveaudio --service spaces --demand 12000000
+    """
+    if not service or not demand:
+        raise UsageError("surge needs --service S and --demand X")
+    graph = load(resolve(inventory))
+    check_ids(graph, [service])
+    _emit("surge", capacity.surge(graph, service, demand), format)
+
+
 class FailOn(enum.StrEnum):
     down = "down"
     degraded = "degraded"

@@ -81,3 +81,48 @@ def test_live_audio_headroom_and_the_lost_region() -> None:
     assert "spaces  degraded, 5.0 M of 8.0 M" in table
     assert "N+1" in run_cli("headroom", "liveaudio", "--format", "table").stdout
     assert run_cli("headroom", "example", "--format", "markdown").stdout.startswith("## Capacity headroom")
+
+
+@given(inventories(max_components=9, with_text=False))
+def test_surge_follows_its_definition(inventory: Inventory) -> None:
+    import networkx as nx
+
+    from graphanalyzer.analysis.capacity import surge
+
+    graph = build(inventory)
+    for owner, component in inventory.components.items():
+        own = [r for r in component.requires if isinstance(r, Group) and r.demand]
+        if len(own) != 1:
+            continue
+        result = surge(graph, owner, own[0].demand * 2)
+        assert result["factor"] == 2
+        needed = nx.descendants(graph, owner) | {owner}
+        expected = {
+            (n[0], g.members)
+            for n, g in ((n, graph.nodes[n].get("gate")) for n in needed if isinstance(n, tuple))
+            if g is not None and g.demand
+        }
+        assert {(e["service"], tuple(e["members"])) for e in result["groups"]} == expected
+        for entry in result["groups"]:
+            capacity = math.fsum(inventory.components[m].capacity or 0 for m in entry["members"])
+            assert entry["capacity"] == capacity
+            assert entry["short_by"] == max(0.0, entry["demand"] - capacity)
+            if abs(entry["demand"] - capacity) > 1e-9 * max(1.0, capacity):  # away from the float boundary
+                assert (entry["demand"] > capacity) == (result["demand"] > entry["saturates_at"])
+        assert [e["saturates_at"] for e in result["groups"]] == sorted(e["saturates_at"] for e in result["groups"])
+
+
+def test_surge_cli() -> None:
+    data = json.loads(run_cli("surge", "liveaudio", "--service", "spaces", "--demand", "12000000").stdout)
+    first = data["groups"][0]
+    assert (data["factor"], first["service"], first["saturates_at"], first["short_by"], first["add_members"]) == (
+        1.5,
+        "spaces",
+        9000000.0,
+        3000000.0,
+        3,
+    )
+    assert "first to saturate" in run_cli("surge", "liveaudio", "-s", "spaces", "-d", "12e6", "-f", "table").stdout
+    wrong = run_cli("surge", "liveaudio", "--service", "signal-west-1", "--demand", "5")
+    assert wrong.returncode == 2 and "exactly one group with a demand" in wrong.stderr
+    assert run_cli("surge", "liveaudio").returncode == 2

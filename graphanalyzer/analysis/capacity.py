@@ -2,7 +2,8 @@
 
 A group with a ``demand`` is degraded when the summed capacity of its members that
 are not down falls below the demand (DESIGN section 2).  :func:`shortfalls` says by
-how much, for the groups a component owns; :func:`headroom` says, for every group
+how much, for the groups a component owns; :func:`surge` what a service's demand
+rising does to the groups it relies on; :func:`headroom` says, for every group
 with a demand, how much it has to spare:
 
 * ``capacity``: all members' capacity together;
@@ -34,6 +35,7 @@ from typing import Any
 import networkx as nx
 
 from graphanalyzer.analysis.failure import DOWN, UP, State, propagate
+from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, cone, internals
 from graphanalyzer.model import Group, Inventory, Number
 
@@ -118,3 +120,59 @@ def headroom(graph: nx.DiGraph[Node]) -> dict[str, Any]:
             }
         )
     return {"groups": groups}
+
+
+def surge(graph: nx.DiGraph[Node], service: str, demand: Number) -> dict[str, Any]:
+    """What a service's demand rising to ``demand`` does to the groups it relies on.
+
+    The service's own group with a demand sets the scale: ``factor`` is the new
+    demand over its current one, and every group with a demand in the service's
+    cone is assumed to grow by the same factor (load flows down proportionally).
+    Each group gets the service demand at which it saturates (``saturates_at``),
+    its demand and shortfall at the surge, and what it would need added: the
+    capacity, and as many members of its average size.  First to saturate first.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {
+    ...     "a1": Component("a1", "host", capacity=5), "a2": Component("a2", "host", capacity=5),
+    ...     "db": Component("db", "database", capacity=30),
+    ...     "store": Component("store", "service", requires=(Group(("db",), demand=10),)),
+    ...     "app": Component("app", "service", requires=(Group(("a1", "a2"), demand=8), "store")),
+    ... }))
+    >>> result = surge(g, "app", 12)
+    >>> result["factor"], [(x["service"], x["saturates_at"], x["short_by"], x["add_members"]) for x in result["groups"]]
+    (1.5, [('app', 10.0, 2.0, 1), ('store', 24.0, 0.0, 0)])
+    """
+    nodes, succ, _ = internals(graph)
+    own = [nodes[g]["gate"] for g in succ.get(service, {}) if nodes[g].get("gate") and nodes[g]["gate"].demand]
+    if len(own) != 1:
+        raise UsageError(f"'{service}' needs exactly one group with a demand for --demand to scale (it has {len(own)})")
+    current = own[0].demand
+    factor = demand / current
+    inventory: Inventory = graph.graph["inventory"]
+    groups = []
+    reached = cone(graph, [service])
+    for gate, data in nodes.items():  # declaration order
+        group: Group | None = data.get("gate")
+        if group is None or not group.demand or gate not in reached:
+            continue
+        capacities = [inventory.components[m].capacity or 0 for m in group.members]
+        capacity = math.fsum(capacities)
+        scaled = group.demand * factor
+        short = max(0.0, scaled - capacity)
+        average = capacity / len(capacities) if capacity else 0
+        groups.append(
+            {
+                "service": gate[0],
+                "members": list(group.members),
+                "capacity": capacity,
+                "demand": scaled,
+                "saturates_at": current * capacity / group.demand,
+                "short_by": short,
+                "add_capacity": short,
+                "add_members": math.ceil(short / average) if short and average else 0,
+            }
+        )
+    groups.sort(key=lambda entry: entry["saturates_at"])
+    return {"service": service, "demand": demand, "factor": factor, "groups": groups}

@@ -131,3 +131,24 @@ def headroom(result: dict[str, Any]) -> str:
     ]
     lines.extend(_table(["group of", "members", "capacity", "demand", "tolerates", "fragile to"], rows, "lrrrrl"))
     return "\n".join(lines) + "\n"
+
+
+def surge(result: dict[str, Any]) -> str:
+    lines = [f"## `{cell(result['service'])}` at {magnitude(result['demand'])}", ""]
+    lines.append(f"{result['factor']:.2f} times today's demand; groups it relies on, first to saturate first.")
+    lines.append("")
+    rows = [
+        [
+            g["service"],
+            magnitude(g["capacity"]),
+            magnitude(g["demand"]),
+            magnitude(g["saturates_at"]),
+            magnitude(g["short_by"]) if g["short_by"] > 0 else "-",
+            g["add_members"] if g["short_by"] > 0 else "-",
+        ]
+        for g in result["groups"]
+    ]
+    lines.extend(
+        _table(["group of", "capacity", "demand then", "saturates at", "short by", "add members"], rows, "lrrrrr")
+    )
+    return "\n".join(lines) + "\n"

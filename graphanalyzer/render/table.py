@@ -164,3 +164,46 @@ def headroom(result: dict[str, Any]) -> RenderableType:
             Text(listing(group["fragile_to"]), style="red" if group["fragile_to"] else ""),
         )
     return table
+
+
+def surge(result: dict[str, Any]) -> RenderableType:
+    groups = result["groups"]
+    parts: list[RenderableType] = [
+        Text.assemble(
+            (result["service"], "bold"),
+            f" at {magnitude(result['demand'])}: {result['factor']:.2f} times today's demand",
+        )
+    ]
+    first = groups[0] if groups else None
+    if first is not None and first["short_by"] > 0:
+        parts.append(
+            Text.assemble(
+                ("first to saturate: ", "bold red"),
+                (first["service"], "bold"),
+                f" at {magnitude(first['saturates_at'])}; short by {magnitude(first['short_by'])}: add "
+                f"{magnitude(first['add_capacity'])} of capacity ({first['add_members']} members of its average size)",
+            )
+        )
+    elif first is not None:
+        parts.append(
+            Text(
+                f"every group carries it; the first to saturate is {first['service']}, at "
+                f"{magnitude(first['saturates_at'])}",
+                style="green",
+            )
+        )
+    table = Table(title="groups with a demand that it relies on, first to saturate first", title_justify="left")
+    for column in ("group of", "capacity", "demand then", "saturates at", "short by", "add members"):
+        table.add_column(column, justify="left" if column == "group of" else "right")
+    for group in groups:
+        short = group["short_by"] > 0
+        table.add_row(
+            Text(group["service"], style="bold"),
+            magnitude(group["capacity"]),
+            magnitude(group["demand"]),
+            magnitude(group["saturates_at"]),
+            Text(magnitude(group["short_by"]) if short else "-", style="red" if short else ""),
+            str(group["add_members"]) if short else "-",
+        )
+    parts.append(table)
+    return Group(*parts)
