@@ -8,8 +8,9 @@ The key is a hash of the root file's bytes, its resolved path, and the source co
 the modules that load inventories, so a changed graphanalyzer never reads an old
 entry.  An entry records the digest of every file the load read and the listing of
 every folder it included; a lookup checks them all again, so a hit is never stale.
-Entries are written atomically (temporary file, then rename); the 32 most recent
-are kept.
+Entries are written atomically (temporary file, then rename); the most recent are
+kept, at most 32 of them and 2 GiB in all (an estate of a million components makes
+an entry of about 200 MB).
 
 >>> import tempfile, pathlib, os
 >>> os.environ["GRAPHANALYZER_CACHE_DIR"] = tempfile.mkdtemp()
@@ -41,6 +42,7 @@ from graphanalyzer.errors import OutputError
 from graphanalyzer.output import write_atomic
 
 KEEP = 32
+KEEP_BYTES = 2 * 2**30
 _MODULES = ("bulk.py", "cache.py", "errors.py", "graph.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
 
 
@@ -121,8 +123,11 @@ def store(
         with paused_gc():
             data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         write_atomic(_entry(folder, path, raw), data)
-        entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink(missing_ok=True)
+        entries = sorted(((p.stat(), p) for p in folder.glob("*.pickle")), key=lambda e: e[0].st_mtime, reverse=True)
+        total = 0
+        for n, (info, old) in enumerate(entries):
+            total += info.st_size
+            if n >= KEEP or (n > 0 and total > KEEP_BYTES):
+                old.unlink(missing_ok=True)
     except (OSError, OutputError):
         return

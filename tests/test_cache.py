@@ -83,3 +83,15 @@ def test_a_cached_graph_equals_a_fresh_one(tmp_path: Path) -> None:
     assert cache.lookup(path, path.read_bytes()) is not None
     assert nx.utils.graphs_equal(cached, fresh)
     assert list(cached.edges(data=True)) == list(fresh.edges(data=True))
+
+
+def test_entries_are_kept_within_a_size_budget(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "KEEP_BYTES", 1)  # room for the newest entry only
+    for n in range(3):
+        path = tmp_path / f"i{n}.yaml"
+        path.write_text(f"inventory: i{n}\nsites: [s]\n")
+        load(path)
+    assert len(list(private_cache.glob("*.pickle"))) == 1
+    assert cache.lookup(tmp_path / "i2.yaml", (tmp_path / "i2.yaml").read_bytes()) is not None
