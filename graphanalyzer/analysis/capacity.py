@@ -171,8 +171,16 @@ def surge(graph: nx.DiGraph[Node], service: str, demand: Number) -> dict[str, An
                 "saturates_at": current * capacity / group.demand,
                 "short_by": short,
                 "add_capacity": short,
-                "add_members": math.ceil(short / average) if short and average else 0,
+                "add_members": _members_for(short, average),
             }
         )
     groups.sort(key=lambda entry: entry["saturates_at"])
     return {"service": service, "demand": demand, "factor": factor, "groups": groups}
+
+
+def _members_for(short: float, average: float) -> int | None:
+    """How many members of the average size cover a shortfall (None if they have next to no capacity)."""
+    if not short:
+        return 0
+    needed = short / average if average else math.inf
+    return math.ceil(needed) if math.isfinite(needed) else None

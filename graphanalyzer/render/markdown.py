@@ -144,7 +144,7 @@ def surge(result: dict[str, Any]) -> str:
             magnitude(g["demand"]),
             magnitude(g["saturates_at"]),
             magnitude(g["short_by"]) if g["short_by"] > 0 else "-",
-            g["add_members"] if g["short_by"] > 0 else "-",
+            ("?" if g["add_members"] is None else g["add_members"]) if g["short_by"] > 0 else "-",
         ]
         for g in result["groups"]
     ]

@@ -181,7 +181,8 @@ def surge(result: dict[str, Any]) -> RenderableType:
                 ("first to saturate: ", "bold red"),
                 (first["service"], "bold"),
                 f" at {magnitude(first['saturates_at'])}; short by {magnitude(first['short_by'])}: add "
-                f"{magnitude(first['add_capacity'])} of capacity ({first['add_members']} members of its average size)",
+                f"{magnitude(first['add_capacity'])} of capacity "
+                f"({'?' if first['add_members'] is None else first['add_members']} members of its average size)",
             )
         )
     elif first is not None:
@@ -203,7 +204,7 @@ def surge(result: dict[str, Any]) -> RenderableType:
             magnitude(group["demand"]),
             magnitude(group["saturates_at"]),
             Text(magnitude(group["short_by"]) if short else "-", style="red" if short else ""),
-            str(group["add_members"]) if short else "-",
+            ("?" if group["add_members"] is None else str(group["add_members"])) if short else "-",
         )
     parts.append(table)
     return Group(*parts)
