@@ -39,7 +39,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.analysis.capacity import shortfalls
+from graphanalyzer.analysis.capacity import shortfalls, surviving
 from graphanalyzer.analysis.failure import DOWN, UP, State, because, propagate
 from graphanalyzer.graph import Node, check_ids, internals
 from graphanalyzer.model import Group, Inventory, number
@@ -122,7 +122,5 @@ def _group_text(
     left = sum(state != DOWN for state in member_states)
     text = f"{gate.describe()}: {left} of {len(member_states)} left"
     if gate.demand is not None:
-        nodes, succ, _ = internals(graph)
-        capacity = sum(nodes[m]["component"].capacity or 0 for m in succ[node] if states.get(m, UP) != DOWN)
-        text += f", capacity {number(capacity)} of {number(gate.demand)}"
+        text += f", capacity {number(surviving(graph, node, states))} of {number(gate.demand)}"
     return text

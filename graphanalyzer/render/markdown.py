@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphanalyzer.model import magnitude
-from graphanalyzer.render.text import listing, requirement_text
+from graphanalyzer.render.text import listing, requirement_text, shortfall_text
 
 
 def cell(text: object) -> str:
@@ -77,10 +77,7 @@ def unplug(result: dict[str, Any]) -> str:
         f"{len(result['components'])} components not up."
     )
     for sid, hop in result.get("explanations", {}).items():
-        short = "".join(
-            f", {magnitude(s['capacity'])} of {magnitude(s['demand'])}"
-            for s in result["components"][sid].get("shortfall", ())
-        )
+        short = shortfall_text(result["components"][sid])
         lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**{short}"])
         _hops(hop, 1, lines)
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from graphanalyzer.model import magnitude
-from graphanalyzer.render.text import listing, requirement_text
+from graphanalyzer.render.text import listing, requirement_text, shortfall_text
 
 
 def _kinds(by_kind: dict[str, int], title: str) -> Table:
@@ -73,10 +73,6 @@ def _tree(hop: dict[str, Any], tree: Tree) -> None:
         _tree(child, tree.add(_hop_label(child)))
 
 
-def _shortfall(entry: dict[str, Any]) -> str:
-    return "".join(f", {magnitude(s['capacity'])} of {magnitude(s['demand'])}" for s in entry.get("shortfall", ()))
-
-
 def unplug(result: dict[str, Any]) -> RenderableType:
     services = result["services"]
     parts: list[RenderableType] = [
@@ -92,7 +88,7 @@ def unplug(result: dict[str, Any]) -> RenderableType:
     ]
     for sid, hop in result.get("explanations", {}).items():
         label = _hop_label(hop)
-        label.append(_shortfall(result["components"][sid]), style=_STYLE["degraded"])
+        label.append(shortfall_text(result["components"][sid]), style=_STYLE["degraded"])
         tree = Tree(label)
         _tree(hop, tree)
         parts.append(tree)

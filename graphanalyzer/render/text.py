@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphanalyzer.model import number
+from graphanalyzer.model import magnitude, number
 
 
 def requirement_text(requirement: str | dict[str, Any]) -> str:
@@ -34,3 +34,12 @@ def listing(ids: list[str], most: int = 8) -> str:
     if len(ids) <= most:
         return ", ".join(ids)
     return f"{', '.join(ids[:most])} and {len(ids) - most} more"
+
+
+def shortfall_text(entry: dict[str, Any]) -> str:
+    """A degraded component's shortfalls from an ``unplug`` result, as a suffix.
+
+    >>> shortfall_text({"shortfall": [{"members": ["a"], "capacity": 5e6, "demand": 8e6}]})
+    ', 5.0 M of 8.0 M'
+    """
+    return "".join(f", {magnitude(s['capacity'])} of {magnitude(s['demand'])}" for s in entry.get("shortfall", ()))
