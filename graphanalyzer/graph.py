@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import networkx as nx
@@ -114,6 +114,19 @@ def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
                 reached.add(requirement)
                 stack.append(requirement)
     return reached
+
+
+def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterator[set[Node]]:
+    """Strongly connected sets of the graph (those in ``cone``), each after all it needs."""
+    # Tarjan's algorithm (as NetworkX implements it) emits a set only after every set
+    # reachable from it; edges point to what a node needs, so requirements come first.
+    # A strongly connected set lies wholly inside a cone or wholly outside it.
+    if cone is None or 2 * len(cone) > graph.number_of_nodes():
+        for members in nx.strongly_connected_components(graph):
+            if cone is None or next(iter(members)) in cone:
+                yield members
+    else:  # a small cone: a view of it is cheaper than the whole graph
+        yield from nx.strongly_connected_components(graph.subgraph(cone))
 
 
 def is_gate(node: Node) -> bool:

@@ -45,28 +45,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import combinations
 
 import networkx as nx
 
-from graphanalyzer.graph import Node, cone, internals
+from graphanalyzer.graph import Node, cone, internals, sets_first
 
 Family = frozenset[frozenset[str]]
 _EMPTY: Family = frozenset()
-
-
-def _sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterator[set[Node]]:
-    """Strongly connected sets of the graph (those in ``cone``), each after all it needs."""
-    # Tarjan's algorithm (as NetworkX implements it) emits a set only after every set
-    # reachable from it; edges point to what a node needs, so requirements come first.
-    # A strongly connected set lies wholly inside a cone or wholly outside it.
-    if cone is None or 2 * len(cone) > graph.number_of_nodes():
-        for members in nx.strongly_connected_components(graph):
-            if cone is None or next(iter(members)) in cone:
-                yield members
-    else:  # a small cone: a view of it is cheaper than the whole graph
-        yield from nx.strongly_connected_components(graph.subgraph(cone))
 
 
 def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None) -> dict[Node, frozenset[str]]:
@@ -91,7 +78,7 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = Non
                 counts[cid] = counts.get(cid, 0) + 1
         return frozenset(cid for cid, count in counts.items() if count >= need)
 
-    for members in _sets_first(graph, reached):
+    for members in sets_first(graph, reached):
         if len(members) == 1:
             (node,) = members
             if node not in succ[node]:
@@ -129,7 +116,7 @@ def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int
         return defeated
 
     cyclic: set[Node] = set()
-    for members in _sets_first(graph, cone(graph, targets)):
+    for members in sets_first(graph, cone(graph, targets)):
         if len(members) == 1:
             (node,) = members
             if node not in succ[node]:
