@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,10 +19,12 @@ import typer
 from rich.console import Console
 
 from graphanalyzer import __version__
-from graphanalyzer.analysis import capacity, summary
+from graphanalyzer.analysis import capacity, gameday, summary
+from graphanalyzer.analysis import chaos as monkey
 from graphanalyzer.analysis import spof as spofs
 from graphanalyzer.analysis import unplug as unplugging
 from graphanalyzer.analysis.cycles import cycles
+from graphanalyzer.analysis.exact import exact as exact_results
 from graphanalyzer.dump import dumps
 from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 from graphanalyzer.generate import generate as generate_estate
@@ -172,6 +176,71 @@ def surge(
     graph = load(resolve(inventory))
     check_ids(graph, [service])
     _emit("surge", capacity.surge(graph, service, demand), format)
+
+
+class Executor(enum.StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+@app.command()
+def chaos(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    trials: Annotated[int, typer.Option("--trials", "-n", min=1, help="How many random trials.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The same seed gives the same result.")] = 0,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="Components in each importance ranking (0: every one).")
+    ] = 10,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Exact probabilities (binary decision diagrams) instead of sampling.")
+    ] = False,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option("--scenarios", help="YAML of named failure scenarios: print the game-day table instead."),
+    ] = None,
+    executor: Annotated[
+        Executor, typer.Option("--executor", help="Run the trials here, or as tasks on a Dask cluster.")
+    ] = Executor.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="With --executor dask: the scheduler's address (default: a local cluster)."),
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """Random failures, the Chaos-Monkey way: each service's availability and what matters most to it.
+
+    Each component is down, independently, with probability 1 - availability.
+
+    Example: graphanalyzer chaos example --trials 100000 --seed 7
+    """
+    graph = load(resolve(inventory))
+    if scenarios is not None:
+        _emit("gameday", gameday.gameday(graph, gameday.read_scenarios(scenarios, graph)), format)
+        return
+    targets = check_ids(graph, service) if service else None
+    if exact:
+        _emit("chaos", exact_results(graph, targets, top=top), format)
+        return
+    run = monkey.on_dask(scheduler) if executor is Executor.dask else monkey.local
+    with _progress(trials) as advance:
+        result = monkey.chaos(graph, trials, seed, targets, top=top, executor=run, progress=advance)
+    _emit("chaos", result, format)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; yields the function that advances it."""
+    if not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("trials", total=total)
+        yield lambda done: bar.advance(task, done)
 
 
 class FailOn(enum.StrEnum):

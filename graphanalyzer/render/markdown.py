@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from graphanalyzer.model import magnitude
-from graphanalyzer.render.text import listing, requirement_text, shortfall_text
+from graphanalyzer.render.text import (
+    availability_text,
+    degraded_text,
+    importance_text,
+    listing,
+    requirement_text,
+    shortfall_text,
+)
 
 
 def cell(text: object) -> str:
@@ -148,4 +155,40 @@ def surge(result: dict[str, Any]) -> str:
     lines.extend(
         _table(["group of", "capacity", "demand then", "saturates at", "short by", "add members"], rows, "lrrrrr")
     )
+    return "\n".join(lines) + "\n"
+
+
+def chaos(result: dict[str, Any]) -> str:
+    how = "exactly" if result.get("exact") else f"over {result['trials']:,} random trials (seed {result['seed']})"
+    lines = [
+        "## Availability",
+        "",
+        f"Each component fails independently with probability 1 - availability, {how}. "
+        "Birnbaum importance: how much more likely the service is down when the component is.",
+        "",
+    ]
+    rows = [
+        [sid, availability_text(s), f"{100 * s['degraded']:.3f}%", importance_text(s["importance"])]
+        for sid, s in result["services"].items()
+    ]
+    lines.extend(_table(["service", "availability", "degraded", "matters most (Birnbaum)"], rows, "lrrl"))
+    return "\n".join(lines) + "\n"
+
+
+def gameday(result: dict[str, Any]) -> str:
+    lines = ["## Game day", "", "What each scenario leaves down, degraded and up.", ""]
+    rows = []
+    for scenario in result["scenarios"]:
+        services = scenario["services"]
+        degraded = [degraded_text(sid, scenario["shortfall"]) for sid in services["degraded"]]
+        rows.append(
+            [
+                scenario["name"],
+                listing(scenario["unplugged"]),
+                listing(services["down"]),
+                listing(degraded),
+                listing(services["up"]),
+            ]
+        )
+    lines.extend(_table(["scenario", "takes out", "down", "degraded", "up"], rows, "lllll"))
     return "\n".join(lines) + "\n"

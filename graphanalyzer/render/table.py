@@ -14,7 +14,14 @@ from rich.text import Text
 from rich.tree import Tree
 
 from graphanalyzer.model import magnitude
-from graphanalyzer.render.text import listing, requirement_text, shortfall_text
+from graphanalyzer.render.text import (
+    availability_text,
+    degraded_text,
+    importance_text,
+    listing,
+    requirement_text,
+    shortfall_text,
+)
 
 
 def _kinds(by_kind: dict[str, int], title: str) -> Table:
@@ -204,3 +211,40 @@ def surge(result: dict[str, Any]) -> RenderableType:
         )
     parts.append(table)
     return Group(*parts)
+
+
+def chaos(result: dict[str, Any]) -> RenderableType:
+    how = (
+        "exactly (binary decision diagrams)"
+        if result.get("exact")
+        else f"{result['trials']:,} trials, seed {result['seed']}"
+    )
+    table = Table(title=f"availability of each service, {how}", title_justify="left")
+    for column, justify in (("service", "left"), ("availability", "right"), ("degraded", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("matters most (Birnbaum: P(down | it down) - P(down | it up))")
+    for sid, service in result["services"].items():
+        table.add_row(
+            Text(sid, style="bold"),
+            availability_text(service),
+            f"{100 * service['degraded']:.3f}%",
+            Text(importance_text(service["importance"])),
+        )
+    return table
+
+
+def gameday(result: dict[str, Any]) -> RenderableType:
+    table = Table(title="game day: what each scenario leaves up, degraded and down", title_justify="left")
+    for column in ("scenario", "takes out", "down", "degraded", "up"):
+        table.add_column(column, no_wrap=column == "degraded")
+    for scenario in result["scenarios"]:
+        services = scenario["services"]
+        degraded = [degraded_text(sid, scenario["shortfall"]) for sid in services["degraded"]]
+        table.add_row(
+            Text(scenario["name"], style="bold"),
+            Text(listing(scenario["unplugged"])),
+            Text(listing(services["down"]), style=_STYLE["down"]),
+            Text(listing(degraded), style=_STYLE["degraded"]),
+            Text(listing(services["up"]), style=_STYLE["up"]),
+        )
+    return table

@@ -1,0 +1,150 @@
+"""Exact availability and importance with binary decision diagrams, for small inventories.
+
+Each node's "down" and "not up" are Boolean functions of which components failed
+(DESIGN section 2 depends on nothing else), built as BDDs with ``dd``, requirements
+first: a component is its own failure or any requirement's; a group of ``k`` is
+down when fewer than ``k`` members are alive (a threshold built member by member),
+and not up when fewer than ``k`` are up or the capacity of the alive members, summed
+in member order, is below the demand.  A dependency cycle is iterated from "all up"
+until its functions stop changing: the greatest fixed point.  Probabilities follow
+by Shannon expansion; importance conditions on one component at a time, which is
+what SCRAM reports as MIF (Birnbaum), RAW, and CIF (Fussell-Vesely in its reduction form,
+``(Q - Q0) / Q``, which equals ``p (Q1 - Q0) / Q``).
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "feed": Component("feed", "power", availability=0.9),
+...     "web-1": Component("web-1", "host", availability=0.5),
+...     "web-2": Component("web-2", "host", availability=0.5),
+...     "app": Component("app", "service", requires=("feed", Group(("web-1", "web-2"))), availability=1),
+... }))
+>>> app = exact(g)["services"]["app"]
+>>> feed = app["importance"][0]
+>>> round(app["availability"], 12), feed["component"], round(feed["birnbaum"], 12), round(feed["raw"], 4)
+(0.675, 'feed', 0.75, 3.0769)
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+from dd import autoref
+
+from graphanalyzer.analysis.chaos import measures
+from graphanalyzer.errors import UsageError
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+
+#: The largest diagram (in BDD nodes) --exact builds before it gives up.
+MAX_NODES = 2_000_000
+
+
+def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top: int = 0) -> dict[str, Any]:
+    """Exact results in the shape of :func:`~graphanalyzer.analysis.chaos.chaos` (``stderr`` is 0)."""
+    chosen = list(targets) if targets else graph.graph["inventory"].services()
+    if not chosen:
+        raise UsageError("the inventory has no services: name targets with --service")
+    nodes, succ, _ = internals(graph)
+    bdd = autoref.BDD()
+    down: dict[Node, autoref.Function] = {}
+    notup: dict[Node, autoref.Function] = {}
+    variable: dict[str, str] = {}
+    probability: dict[str, float] = {}
+
+    def evaluate(node: Node) -> tuple[autoref.Function, autoref.Function]:
+        requirements = list(succ[node])
+        gate = nodes[node].get("gate")
+        if gate is None:
+            d = n = bdd.var(variable[node])  # type: ignore[index]
+            for r in requirements:
+                d, n = d | down.get(r, bdd.false), n | notup.get(r, bdd.false)
+            return d, n
+        alive = [~down.get(m, bdd.false) for m in requirements]
+        up = [~notup.get(m, bdd.false) for m in requirements]
+        d = ~_at_least(bdd, gate.at_least, alive)
+        n = d | ~_at_least(bdd, gate.at_least, up)
+        if gate.demand is not None:
+            capacity = [float(nodes[m]["component"].capacity or 0) for m in requirements]
+            n |= _short(bdd, alive, capacity, float(gate.demand))
+        return d, n
+
+    try:
+        for members in sets_first(graph, cone(graph, chosen)):
+            cyclic = len(members) > 1 or any(m in succ[m] for m in members)
+            for member in sorted(members, key=str):
+                if not is_gate(member):
+                    variable[member] = name = f"x{len(variable)}"  # type: ignore[index]
+                    bdd.declare(name)
+                    probability[name] = 1.0 - nodes[member]["component"].availability
+            changed = True
+            while changed:  # once for a single node; to the greatest fixed point in a cycle
+                changed = False
+                for member in members:
+                    old = down.get(member, bdd.false), notup.get(member, bdd.false)
+                    d, n = evaluate(member)
+                    down[member], notup[member] = d | old[0], n | old[1]
+                    changed |= cyclic and (down[member] != old[0] or notup[member] != old[1])
+                if len(bdd) > MAX_NODES:
+                    raise UsageError(f"the inventory is too large for --exact (over {MAX_NODES:,} diagram nodes)")
+
+        memo: dict[Any, float] = {}
+
+        def chance(u: autoref.Function) -> float:
+            if u == bdd.true:
+                return 1.0
+            if u == bdd.false:
+                return 0.0
+            key = (u.node, u.negated)
+            if key not in memo:
+                v = str(u.var)  # a constant was handled above: u has a top variable
+                p = probability[v]
+                memo[key] = p * chance(bdd.let({v: True}, u)) + (1 - p) * chance(bdd.let({v: False}, u))
+            return memo[key]
+
+        services: dict[str, Any] = {}
+        for target in chosen:
+            risk, reached = chance(down[target]), cone(graph, [target])
+            importance = [
+                measures(cid, risk, chance(bdd.let({v: True}, down[target])), chance(bdd.let({v: False}, down[target])))
+                for cid, v in variable.items()
+                if cid in reached
+            ]
+            importance.sort(key=lambda entry: (-entry["birnbaum"], entry["component"]))
+            services[target] = {
+                "availability": 1 - risk,
+                "stderr": 0.0,
+                "degraded": chance(notup[target]) - risk,
+                "importance": importance[:top] if top else importance,
+            }
+    finally:  # release the diagram's nodes while the manager lives (dd checks at exit)
+        down.clear()
+        notup.clear()
+        gc.collect()  # the memo cycles of _short hold nodes too
+    return {"trials": None, "seed": None, "exact": True, "services": services}
+
+
+def _at_least(bdd: autoref.BDD, k: int, functions: list[autoref.Function]) -> autoref.Function:
+    """At least ``k`` of the functions hold (a running count, member by member)."""
+    row = [bdd.true] + [bdd.false] * k
+    for f in functions:
+        for j in range(k, 0, -1):
+            row[j] = row[j] | (row[j - 1] & f)
+    return row[k]
+
+
+def _short(bdd: autoref.BDD, alive: list[autoref.Function], capacity: list[float], demand: float) -> autoref.Function:
+    """The capacity of the alive members, summed in member order, is below ``demand``."""
+    memo: dict[tuple[int, float], autoref.Function] = {}
+
+    def short(i: int, total: float) -> autoref.Function:
+        if i == len(alive):
+            return bdd.true if total < demand else bdd.false
+        key = (i, total)
+        if key not in memo:
+            memo[key] = bdd.ite(alive[i], short(i + 1, total + capacity[i]), short(i + 1, total))
+        return memo[key]
+
+    return short(0, 0.0)
