@@ -4,14 +4,16 @@ Each component is down, independently, with probability ``1 - availability``.  A
 :class:`Plan` compiles the targets' cone into numpy index arrays once; then every
 batch of trials is evaluated at once, never a Python loop per trial:
 
-* the trials of a batch are bits: each node has a row of bytes for "down" and one
-  for "not up", bit ``t`` for trial ``t`` (bit-packed, eight trials a byte);
+* the trials of a batch are bits: each node has a row of 64-bit words for "down"
+  and one for "not up", bit ``t`` for trial ``t`` (bit-packed, 64 trials a word);
 * failures are sampled sparsely (how many times each component fails in the batch
   is binomial; that many distinct trials are drawn for it), so a batch costs what
   fails, not components times trials;
 * nodes are evaluated level by level, requirements first, many nodes per numpy
   call: a component or a gate needing all its members is an OR of rows, ``any`` an
-  AND, quorums and demands count unpacked bits; a dependency cycle (a strongly
+  AND, a quorum a running count in bitwise operations (a demand on equal members is
+  a quorum too: so many alive members meet it); only a demand on members of unequal
+  capacity unpacks bits to sum capacities; a dependency cycle (a strongly
   connected set) is iterated until its rows stop changing, which is the greatest
   fixed point of DESIGN section 2.
 
@@ -60,7 +62,7 @@ import numpy.typing as npt
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
 
-Rows = npt.NDArray[np.uint8]
+Rows = npt.NDArray[np.uint64]
 Index = npt.NDArray[np.int64]
 
 #: Bytes of bit rows a batch may hold (two rows per node), and the most trials in a batch.
@@ -70,24 +72,27 @@ MAX_BATCH = 1 << 16
 STEP_BUDGET = 32 * 2**20
 #: Above this failure probability a component's trials are drawn densely, not by position.
 DENSE = 0.25
+_SHIFTS = np.arange(64, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
 class Step:
-    """Nodes evaluated together: ``targets`` rows from their requirements' rows.
+    """Nodes evaluated together: ``targets`` rows from their requirements' rows, ``columns[i]``.
 
     ``op`` is ``or`` (a component, or a gate needing every member), ``and`` (a gate
-    needing any one member) or ``count`` (a quorum, or a group with a demand).
-    Requirements of target ``i`` are ``flat[offsets[i]:offsets[i + 1]]``.
+    needing any one member), ``quorum`` (at least ``at_least`` members, and with a
+    demand met by equal members, at least ``enough`` alive) or ``weighed`` (a demand
+    on members of unequal capacity: their capacities are summed).  Rows of a step
+    have the same number of columns, padded with a constant row that changes nothing.
     """
 
     op: str
     targets: Index
-    flat: Index
-    offsets: Index
-    at_least: Index | None = None
-    demand: npt.NDArray[np.float64] | None = None
+    columns: Index
+    at_least: int = 1
+    enough: int = 0
     capacity: npt.NDArray[np.float64] | None = None
+    demand: npt.NDArray[np.float64] | None = None
 
 
 #: A schedule entry: a step that runs once, or the steps of one dependency cycle, run to their fixed point.
@@ -96,7 +101,11 @@ Entry = Step | tuple[Step, ...]
 
 @dataclass(frozen=True)
 class Plan:
-    """The targets' cone compiled for batch evaluation: rows ``0..len(ids)-1`` are components."""
+    """The targets' cone compiled for batch evaluation.
+
+    Rows ``0..len(ids)-1`` are components, then gates, then two constant rows: all
+    zeros (``rows - 2``) and all ones (``rows - 1``), used to pad steps.
+    """
 
     ids: tuple[str, ...]
     probability: npt.NDArray[np.float64]
@@ -117,6 +126,7 @@ def compile_plan(graph: nx.DiGraph[Node], targets: Sequence[str], trials: int = 
     components = [node for node in order if not is_gate(node)]
     gates = [node for node in order if is_gate(node)]
     row: dict[Node, int] = {node: i for i, node in enumerate([*components, *gates])}
+    rows = len(row) + 2
     levels: dict[Node, int] = {}
     by_level: dict[int, list[Node]] = {}
     cycles: dict[int, list[list[Node]]] = {}
@@ -125,20 +135,19 @@ def compile_plan(graph: nx.DiGraph[Node], targets: Sequence[str], trials: int = 
         level = 1 + max(outside, default=-1)
         for member in members:
             levels[member] = level
-        single = len(members) == 1 and next(iter(members)) not in succ[next(iter(members))]
-        if single:
-            (node,) = members
-            if succ[node]:
-                by_level.setdefault(level, []).append(node)
+        (first, *others) = members
+        if not others and first not in succ[first]:
+            if succ[first]:
+                by_level.setdefault(level, []).append(first)
         else:
             cycles.setdefault(level, []).append(sorted(members, key=row.__getitem__))
-    rows = len(row)
-    width = _width(rows, trials)
+    words = _words(rows, trials)
+    compiler = _Compiler(nodes, succ, row, rows, words)
     schedule: list[Entry] = []
     for level in sorted(set(by_level) | set(cycles)):
-        schedule.extend(_steps(by_level.get(level, []), nodes, succ, row, width))
+        schedule.extend(compiler.steps(by_level.get(level, [])))
         for cycle in cycles.get(level, []):
-            schedule.append(tuple(step for node in cycle for step in _steps([node], nodes, succ, row, width)))
+            schedule.append(tuple(step for node in cycle for step in compiler.steps([node])))
     cones = tuple(np.array(sorted(row[n] for n in cone(graph, [t]) if not is_gate(n)), dtype=np.int64) for t in targets)
     probability = np.array([1.0 - nodes[c]["component"].availability for c in components], dtype=np.float64)
     return Plan(
@@ -149,93 +158,132 @@ def compile_plan(graph: nx.DiGraph[Node], targets: Sequence[str], trials: int = 
         targets=tuple(targets),
         target_rows=np.array([row[t] for t in targets], dtype=np.int64),
         cones=cones,
-        batch=width * 8,
+        batch=words * 64,
         names=row,
     )
 
 
-def _width(rows: int, trials: int) -> int:
-    """Bytes per bit row: as many trials as fit the state budget, at most MAX_BATCH, a multiple of 64."""
-    most = max(8, min(MAX_BATCH // 8, STATE_BUDGET // (2 * max(rows, 1))))
-    wanted = -(-max(trials, 1) // 64) * 8
-    return max(8, min(most - most % 8 or 8, wanted))
+def _words(rows: int, trials: int) -> int:
+    """64-bit words per bit row: as many trials as fit the state budget, at most MAX_BATCH."""
+    most = max(1, min(MAX_BATCH // 64, STATE_BUDGET // (16 * rows)))
+    return max(1, min(most, -(-max(trials, 1) // 64)))
 
 
-def _op(node: Node, nodes: dict[Node, dict[str, Any]], succ: Any) -> str:
-    gate = nodes[node].get("gate")
-    if gate is None:
-        return "or"
-    if gate.demand is None and gate.at_least == 1:
-        return "and"
-    if gate.demand is None and gate.at_least == len(succ[node]):
-        return "or"
-    return "count"
+class _Compiler:
+    """Turns the nodes of one level into steps: grouped by operation and shape, each within STEP_BUDGET."""
+
+    def __init__(self, nodes: dict[Node, dict[str, Any]], succ: Any, row: dict[Node, int], rows: int, words: int):
+        self.nodes, self.succ, self.row, self.words = nodes, succ, row, words
+        self.zero, self.one = rows - 2, rows - 1
+
+    def steps(self, group: list[Node]) -> Iterator[Step]:
+        shapes: dict[tuple[str, int, int, int], list[Node]] = {}
+        for node in group:
+            shapes.setdefault(self.shape(node), []).append(node)
+        for (op, width, at_least, enough), members in sorted(shapes.items()):
+            per_node = width * self.words * 8 * (65 if op == "weighed" else 2)
+            size = max(1, STEP_BUDGET // per_node)
+            for start in range(0, len(members), size):
+                yield self.step(op, width, at_least, enough, members[start : start + size])
+
+    def shape(self, node: Node) -> tuple[str, int, int, int]:
+        """(operation, padded width, at_least, enough) of a node: nodes of one shape share a step."""
+        width = 1 << (len(self.succ[node]) - 1).bit_length()  # a power of two: little padding, few shapes
+        gate = self.nodes[node].get("gate")
+        if gate is None:
+            return ("or", width, 1, 0)
+        members = list(self.succ[node])
+        if gate.demand is None:
+            if gate.at_least == 1:
+                return ("and", width, 1, 0)
+            if gate.at_least == len(members):
+                return ("or", width, 1, 0)
+            return ("quorum", width, gate.at_least, 0)
+        capacities = {self.capacity(m) for m in members}
+        (each,) = capacities if len(capacities) == 1 else (math.nan,)
+        if not each >= 0:
+            return ("weighed", width, gate.at_least, 0)
+        total, enough = 0.0, 0  # the fewest alive members whose capacity, summed as the engine sums it, meets demand
+        while total < gate.demand and enough <= len(members):
+            total += each
+            enough += 1
+        return ("quorum", width, gate.at_least, enough)
+
+    def capacity(self, member: Node) -> float:
+        return float(self.nodes[member]["component"].capacity or 0)
+
+    def step(self, op: str, width: int, at_least: int, enough: int, chunk: list[Node]) -> Step:
+        pad = self.zero if op == "or" else self.one  # a missing member changes nothing
+        columns = np.full((len(chunk), width), pad, dtype=np.int64)
+        for i, node in enumerate(chunk):
+            indices = [self.row[r] for r in self.succ[node]]
+            columns[i, : len(indices)] = indices
+        targets = np.array([self.row[node] for node in chunk], dtype=np.int64)
+        if op != "weighed":
+            return Step(op, targets, columns, at_least, enough)
+        capacity = np.zeros((len(chunk), width))
+        for i, node in enumerate(chunk):
+            members = list(self.succ[node])
+            capacity[i, : len(members)] = [self.capacity(m) for m in members]
+        demand = np.array([float(self.nodes[node]["gate"].demand) for node in chunk])
+        return Step(op, targets, columns, at_least, 0, capacity, demand)
 
 
-def _steps(
-    group: list[Node], nodes: dict[Node, dict[str, Any]], succ: Any, row: dict[Node, int], width: int
-) -> Iterator[Step]:
-    """The steps of nodes of one level, by operation, each step's gather within STEP_BUDGET."""
-    by_op: dict[str, list[Node]] = {}
-    for node in group:
-        by_op.setdefault(_op(node, nodes, succ), []).append(node)
-    for op, members in sorted(by_op.items()):
-        per_entry = width * (8 * 8 + 8 if op == "count" else 1)  # count unpacks bits, weighs capacity
-        chunk: list[Node] = []
-        size = 0
-        for node in members:
-            chunk.append(node)
-            size += len(succ[node]) * per_entry
-            if size >= STEP_BUDGET:
-                yield _step(op, chunk, nodes, succ, row)
-                chunk, size = [], 0
-        if chunk:
-            yield _step(op, chunk, nodes, succ, row)
-
-
-def _step(op: str, chunk: list[Node], nodes: dict[Node, dict[str, Any]], succ: Any, row: dict[Node, int]) -> Step:
-    flat = [row[r] for node in chunk for r in succ[node]]
-    lengths = [len(succ[node]) for node in chunk]
-    offsets = np.concatenate(([0], np.cumsum(lengths[:-1]))).astype(np.int64)
-    targets = np.array([row[node] for node in chunk], dtype=np.int64)
-    if op != "count":
-        return Step(op, targets, np.array(flat, dtype=np.int64), offsets)
-    gates = [nodes[node]["gate"] for node in chunk]
-    capacity = [float(nodes[r]["component"].capacity or 0) for node in chunk for r in succ[node]]
-    return Step(
-        op,
-        targets,
-        np.array(flat, dtype=np.int64),
-        offsets,
-        at_least=np.array([g.at_least for g in gates], dtype=np.int64),
-        demand=np.array([math.nan if g.demand is None else float(g.demand) for g in gates]),
-        capacity=np.array(capacity, dtype=np.float64),
-    )
+def _at_least(k: int, rows: list[Rows]) -> Rows:
+    """Bitwise "at least ``k`` of the rows are set", by a running count (or its complement, when shorter)."""
+    n = len(rows)
+    if k <= 0:
+        return np.full_like(rows[0], np.uint64(2**64 - 1))
+    if k > n:
+        return np.zeros_like(rows[0])
+    if k > n - k + 1:
+        return ~_at_least(n - k + 1, [~r for r in rows])
+    count: list[Rows | None] = [None] * (k + 1)  # count[j]: at least j of the rows so far
+    for i, r in enumerate(rows):
+        for j in range(min(i + 1, k), 0, -1):
+            below = count[j - 1]
+            if j > 1 and below is None:
+                continue
+            more = r if j == 1 else below & r  # type: ignore[operator]
+            count[j] = more if count[j] is None else count[j] | more  # type: ignore[operator]
+    result = count[k]
+    return np.zeros_like(rows[0]) if result is None else result
 
 
 def _run(step: Step, down: Rows, notup: Rows) -> None:
     """Evaluate one step in place: rows only ever gain bits (states only get worse)."""
-    if step.op != "count":
-        reduce = np.bitwise_or if step.op == "or" else np.bitwise_and
+    columns = [step.columns[:, j] for j in range(step.columns.shape[1])]
+    if step.op in ("or", "and"):
         for rows in (down, notup):
-            rows[step.targets] |= reduce.reduceat(rows[step.flat], step.offsets, axis=0)
+            result = rows[columns[0]]
+            for column in columns[1:]:
+                if step.op == "or":
+                    result |= rows[column]
+                else:
+                    result &= rows[column]
+            rows[step.targets] |= result
         return
-    assert step.at_least is not None and step.demand is not None and step.capacity is not None
-    alive = np.unpackbits(~down[step.flat], axis=1, bitorder="little")
-    counted = np.add.reduceat(alive, step.offsets, axis=0, dtype=np.int32)
-    is_down = counted < step.at_least[:, None]
-    up = np.unpackbits(~notup[step.flat], axis=1, bitorder="little")
-    is_notup = is_down | (np.add.reduceat(up, step.offsets, axis=0, dtype=np.int32) < step.at_least[:, None])
-    wanted = ~np.isnan(step.demand)
-    if wanted.any():
-        capacity = np.add.reduceat(alive * step.capacity[:, None], step.offsets, axis=0)
-        is_notup |= capacity < np.where(wanted, step.demand, -math.inf)[:, None]
-    down[step.targets] |= np.packbits(is_down, axis=1, bitorder="little")
-    notup[step.targets] |= np.packbits(is_notup, axis=1, bitorder="little")
+    alive = [~down[column] for column in columns]
+    is_down = ~_at_least(step.at_least, alive)
+    is_notup = is_down | ~_at_least(step.at_least, [~notup[column] for column in columns])
+    if step.enough:
+        is_notup |= ~_at_least(step.enough, alive)
+    if step.op == "weighed":
+        assert step.capacity is not None and step.demand is not None
+        total = np.zeros((*is_down.shape, 64))
+        for j, row in enumerate(alive):  # in member order, as the engine sums
+            total += ((row[:, :, None] >> _SHIFTS) & np.uint64(1)) * step.capacity[:, j, None, None]
+        short = (total < step.demand[:, None, None]).astype(np.uint64) << _SHIFTS
+        is_notup |= np.bitwise_or.reduce(short, axis=2)
+    down[step.targets] |= is_down
+    notup[step.targets] |= is_notup
 
 
 def evaluate(plan: Plan, down: Rows, notup: Rows) -> None:
     """Spread failures through the rows: on entry component rows hold the unplugged bits."""
+    for rows in (down, notup):
+        rows[plan.rows - 2] = 0
+        rows[plan.rows - 1] = np.uint64(2**64 - 1)
     for entry in plan.schedule:
         if isinstance(entry, Step):
             _run(entry, down, notup)
@@ -246,8 +294,14 @@ def evaluate(plan: Plan, down: Rows, notup: Rows) -> None:
             for step in entry:
                 before = down[step.targets].copy(), notup[step.targets].copy()
                 _run(step, down, notup)
-                changed |= not (np.array_equal(before[0], down[step.targets]))
-                changed |= not (np.array_equal(before[1], notup[step.targets]))
+                changed |= not np.array_equal(before[0], down[step.targets])
+                changed |= not np.array_equal(before[1], notup[step.targets])
+
+
+def bits(rows: Rows, count: int) -> npt.NDArray[np.bool_]:
+    """The first ``count`` trials of bit rows, as booleans (rows x trials)."""
+    trial = np.arange(count)
+    return ((rows[:, trial >> 6] >> (trial & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
 
 
 def simulate(plan: Plan, failures: Sequence[Iterable[str]]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -255,19 +309,14 @@ def simulate(plan: Plan, failures: Sequence[Iterable[str]]) -> tuple[npt.NDArray
 
     For tests and for small what-if runs; :func:`chaos` samples its trials.
     """
-    width = -(-max(len(failures), 1) // 8)
-    down = np.zeros((plan.rows, width), dtype=np.uint8)
+    down = np.zeros((plan.rows, -(-max(len(failures), 1) // 64)), dtype=np.uint64)
     for trial, unplugged in enumerate(failures):
         for cid in unplugged:
             if cid in plan.names:
-                down[plan.names[cid], trial >> 3] |= np.uint8(1 << (trial & 7))
+                down[plan.names[cid], trial >> 6] |= np.uint64(1 << (trial & 63))
     notup = down.copy()
     evaluate(plan, down, notup)
-    bits = len(failures)
-    return (
-        np.unpackbits(down[plan.target_rows], axis=1, count=bits, bitorder="little").T.astype(bool),
-        np.unpackbits(notup[plan.target_rows], axis=1, count=bits, bitorder="little").T.astype(bool),
-    )
+    return bits(down[plan.target_rows], len(failures)).T, bits(notup[plan.target_rows], len(failures)).T
 
 
 @dataclass(frozen=True)
@@ -331,24 +380,26 @@ def sample(rng: np.random.Generator, probability: npt.NDArray[np.float64], size:
 def run_batch(plan: Plan, seed: int, index: int, size: int) -> Tally:
     """Sample and evaluate batch ``index`` (``size`` trials) of a run with ``seed``."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-    width = plan.batch // 8
+    words = plan.batch // 64
     component, trial, counts = sample(rng, plan.probability, size)
-    down = np.zeros((plan.rows, width), dtype=np.uint8)
-    np.bitwise_or.at(down.reshape(-1), component * width + (trial >> 3), (1 << (trial & 7)).astype(np.uint8))
+    down = np.zeros((plan.rows, words), dtype=np.uint64)
+    np.bitwise_or.at(down.reshape(-1), component * words + (trial >> 6), np.uint64(1) << (trial & 63).astype(np.uint64))
     notup = down.copy()
     evaluate(plan, down, notup)
-    valid = np.packbits(np.arange(width * 8) < size, bitorder="little")
+    valid = np.zeros(words, dtype=np.uint64)
+    valid[: size // 64] = np.uint64(2**64 - 1)
+    if size % 64:
+        valid[size // 64] = np.uint64((1 << (size % 64)) - 1)
     targets_down = down[plan.target_rows] & valid
     targets_notup = notup[plan.target_rows] & valid
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     hits = []
     for k, cone_rows in enumerate(plan.cones):
         lengths = counts[cone_rows]
-        total = int(lengths.sum())
-        first = np.repeat(starts[cone_rows] - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        first = np.repeat(starts[cone_rows] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
         at = trial[first]
-        bit = (targets_down[k, at >> 3] >> (at & 7)) & 1
-        hits.append(np.bincount(np.repeat(np.arange(cone_rows.size), lengths), weights=bit, minlength=cone_rows.size))
+        hit = (targets_down[k, at >> 6] >> (at & 63).astype(np.uint64)) & np.uint64(1)
+        hits.append(np.bincount(np.repeat(np.arange(cone_rows.size), lengths), weights=hit, minlength=cone_rows.size))
     return Tally(
         trials=size,
         down=np.bitwise_count(targets_down).sum(axis=1, dtype=np.int64),
@@ -445,24 +496,27 @@ def summarise(plan: Plan, tally: Tally, top: int = 0) -> dict[str, Any]:
     start = 0
     for k, target in enumerate(plan.targets):
         cone_rows = plan.cones[k]
-        hits = tally.hits[start : start + cone_rows.size]
+        both = tally.hits[start : start + cone_rows.size].astype(np.float64)
         start += cone_rows.size
         down = int(tally.down[k])
+        failed = tally.failed[cone_rows].astype(np.float64)
+        seen = failed > 0  # never failed: no estimate
+        with np.errstate(divide="ignore", invalid="ignore"):
+            when_down = np.where(seen, both / failed, 0.0)
+            when_up = np.where(failed < n, (down - both) / (n - failed), 0.0)
+        birnbaum = when_down - when_up
+        ranked = np.flatnonzero(seen)
+        order = ranked[np.argsort(-birnbaum[ranked], kind="stable")].tolist()  # ties: in declaration order
+        importance = [
+            measures(plan.ids[cone_rows[i]], down / n, float(when_down[i]), float(when_up[i]))
+            for i in (order[:top] if top else order)
+        ]
         availability = 1 - down / n
-        importance = []
-        for row, both in zip(cone_rows.tolist(), hits.tolist(), strict=True):
-            failed = int(tally.failed[row])
-            if failed == 0:
-                continue
-            when_down = both / failed
-            when_up = (down - both) / (n - failed) if failed < n else 0.0
-            importance.append(measures(plan.ids[row], down / n, when_down, when_up))
-        importance.sort(key=lambda entry: (-entry["birnbaum"], entry["component"]))
         services[target] = {
             "availability": availability,
             "stderr": math.sqrt(availability * (1 - availability) / n),
             "degraded": (int(tally.notup[k]) - down) / n,
-            "importance": importance[:top] if top else importance,
+            "importance": importance,
         }
     return services
 
