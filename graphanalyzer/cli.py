@@ -23,8 +23,10 @@ from graphanalyzer.analysis import capacity, gameday, summary
 from graphanalyzer.analysis import chaos as monkey
 from graphanalyzer.analysis import spof as spofs
 from graphanalyzer.analysis import unplug as unplugging
+from graphanalyzer.analysis.complexity import complexity as intricacy
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.exact import exact as exact_results
+from graphanalyzer.analysis.review import review
 from graphanalyzer.dump import dumps
 from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 from graphanalyzer.generate import generate as generate_estate
@@ -32,9 +34,12 @@ from graphanalyzer.graph import check_ids, load
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
 from graphanalyzer.render import jsonout, render
+from graphanalyzer.render.diagram import draw, image
 from graphanalyzer.render.dot import raw
 from graphanalyzer.render.mef import fault_tree
 from graphanalyzer.render.nodelink import node_link
+from graphanalyzer.render.report import html as page
+from graphanalyzer.render.report import markdown_report
 
 app = typer.Typer(
     add_completion=False,
@@ -241,6 +246,98 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("trials", total=total)
         yield lambda done: bar.advance(task, done)
+
+
+@app.command()
+def diagram(
+    inventory: Annotated[str, typer.Argument(help="Inventory file, '-' for standard input, or a bundled example.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.dot.")],
+    unplug: Annotated[
+        list[str] | None,
+        typer.Option("--unplug", "-u", help="Paint what this takes down or degrades (repeat for more)."),
+    ] = None,
+    focus: Annotated[str | None, typer.Option("--focus", help="Draw only this component's neighbourhood.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="With --focus: how many hops around it.")] = 2,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="Collapse everything inside components of this kind into them (rack, room...)."),
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """A Graphviz diagram: nested sites, rooms and racks, redundancy junctions, SPOFs marked.
+
+    Large estates are collapsed automatically (a note on stderr says how).
+
+    Example: graphanalyzer diagram example -o example.svg --unplug feed-a
+    """
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in ("svg", "png", "dot"):
+        raise UsageError(f"{output}: the output must end in .svg, .png or .dot")
+    picture = draw(load(resolve(inventory)), unplugged=unplug or (), focus=focus, depth=depth, level=level)
+    if picture.note:
+        sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
+    if suffix == "dot":
+        write_atomic(output, picture.dot)
+    else:
+        try:
+            write_atomic(output, image(picture.dot, suffix))
+        except UsageError as error:
+            write_atomic(output.with_suffix(".dot"), picture.dot)
+            raise UsageError(f"{error}; wrote {output.with_suffix('.dot')} instead") from None
+    _emit("diagram", {"file": str(output), "boxes": picture.boxes, "level": picture.level}, format)
+
+
+@app.command()
+def complexity(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption = None) -> None:
+    """The Rube Goldberg report: depth, support and SPOFs per service, cycles, repetition, a verdict.
+
+    Example: graphanalyzer complexity midsize --format markdown
+    """
+    _emit("complexity", intricacy(load(resolve(inventory))), format)
+
+
+@app.command()
+def report(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the HTML (default: reports/NAME.html)."),
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """A self-contained HTML report for a design review (--format markdown: the same, for a pull request).
+
+    Example: graphanalyzer report birdsite-2009 -o reports/birdsite.html
+    """
+    graph = load(resolve(inventory))
+    data = review(graph)
+    picture = draw(graph)
+    if picture.note:
+        data["diagram_note"] = picture.note
+    chosen = format.value if format is not None else "html"
+    if chosen == "json":
+        _emit("report", data, format)
+        return
+    data["markdown"] = markdown_report(data)
+    if chosen == "markdown":
+        if output is None:
+            sys.stdout.write(data["markdown"])
+        else:
+            write_atomic(output, data["markdown"])
+        return
+    try:
+        data["svg"] = image(picture.dot, "svg").decode()
+    except UsageError as error:
+        data["diagram_note"] = f"no diagram: {error}"
+    target = output or Path("reports") / f"{_filename(data['inventory'])}.html"
+    write_atomic(target, page(data))
+    print(f"wrote {target}")
+
+
+def _filename(name: str) -> str:
+    """An inventory's name made safe as a file name."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name).strip(".-")
+    return safe or "report"
 
 
 class FailOn(enum.StrEnum):

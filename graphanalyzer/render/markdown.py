@@ -192,3 +192,39 @@ def gameday(result: dict[str, Any]) -> str:
         )
     lines.extend(_table(["scenario", "takes out", "down", "degraded", "up"], rows, "lllll"))
     return "\n".join(lines) + "\n"
+
+
+def complexity(result: dict[str, Any]) -> str:
+    from graphanalyzer.analysis.complexity import EXPLAIN
+
+    lines = [f"## Complexity of `{cell(result['inventory'])}`", "", f"**{cell(result['verdict'])}**", ""]
+    lines.append(f"Overall index {result['index']}: {EXPLAIN['overall']}.")
+    lines.extend(["", "### Services", ""])
+    lines.append(
+        f"Depth: {EXPLAIN['depth']}. Support: {EXPLAIN['support']}. Index: {EXPLAIN['index']}. "
+        f"SPOFs: {EXPLAIN['spofs']}."
+    )
+    lines.append("")
+    ranked = sorted(result["services"].items(), key=lambda item: (-item[1]["index"], item[0]))
+    rows = [[sid, s["depth"], s["support"], len(s["spofs"]), s["index"]] for sid, s in ranked]
+    lines.extend(_table(["service", "depth", "support", "SPOFs", "index"], rows, "lrrrr"))
+    if result["blast_radius"]:
+        lines.extend(["", "### Blast radius", "", f"{EXPLAIN['blast_radius'].capitalize()}.", ""])
+        rows = [[e["component"], e["kind"], e["services"]] for e in result["blast_radius"]]
+        lines.extend(_table(["component", "kind", "services down"], rows, "llr"))
+    lines.extend(["", "### Dependency cycles", "", f"{EXPLAIN['cycles'].capitalize()}.", ""])
+    lines.extend([f"- {cell(' -> '.join([*cycle, cycle[0]]))}" for cycle in result["cycles"]] or ["None."])
+    lines.extend(["", "### Repeated structures", "", f"{EXPLAIN['repeated'].capitalize()}.", ""])
+    if result["repeated"]:
+        rows = [
+            [g["kind"], g["size"], len(g["instances"]), listing(g["instances"], 6)] for g in result["repeated"][:15]
+        ]
+        lines.extend(_table(["kind", "components each", "times", "where"], rows, "lrrl"))
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def diagram(result: dict[str, Any]) -> str:
+    level = f", collapsed to {result['level']}" if result["level"] else ""
+    return f"Wrote `{cell(result['file'])}`: {result['boxes']:,} boxes{level}.\n"

@@ -248,3 +248,32 @@ def gameday(result: dict[str, Any]) -> RenderableType:
             Text(listing(services["up"]), style=_STYLE["up"]),
         )
     return table
+
+
+def complexity(result: dict[str, Any]) -> RenderableType:
+    from graphanalyzer.analysis.complexity import EXPLAIN
+
+    services = Table(title="services, most intricate first", title_justify="left", caption=EXPLAIN["index"])
+    for column, justify in (("service", "left"), ("depth", "right"), ("support", "right"), ("SPOFs", "right")):
+        services.add_column(column, justify=justify)  # type: ignore[arg-type]
+    services.add_column("index", justify="right", style="bold")
+    ranked = sorted(result["services"].items(), key=lambda item: (-item[1]["index"], item[0]))
+    for sid, s in ranked:
+        services.add_row(Text(sid), str(s["depth"]), str(s["support"]), str(len(s["spofs"])), str(s["index"]))
+    parts: list[RenderableType] = [Text(result["verdict"], style="bold"), services]
+    if result["cycles"]:
+        parts.append(Text(f"dependency cycles ({EXPLAIN['cycles']}):", style="yellow"))
+        parts.extend(Text("  " + " -> ".join([*c, c[0]])) for c in result["cycles"])
+    if result["repeated"]:
+        repeated = Table(title=f"repeated structures: {EXPLAIN['repeated']}", title_justify="left")
+        for column in ("kind", "components each", "times", "where"):
+            repeated.add_column(column)
+        for g in result["repeated"][:10]:
+            repeated.add_row(g["kind"], str(g["size"]), str(len(g["instances"])), Text(listing(g["instances"], 6)))
+        parts.append(repeated)
+    return Group(*parts)
+
+
+def diagram(result: dict[str, Any]) -> RenderableType:
+    level = f", collapsed to {result['level']}" if result["level"] else ""
+    return Text.assemble("wrote ", (result["file"], "bold"), f": {result['boxes']:,} boxes{level}")

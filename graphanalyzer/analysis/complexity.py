@@ -1,0 +1,193 @@
+"""Complexity: the Rube Goldberg report, numbers that show how intricate an estate has become.
+
+Per service:
+
+* ``depth``: components on the longest chain of requirements from the service down
+  to a component that needs nothing (the service not counted; a dependency cycle
+  counts each of its components once);
+* ``support``: distinct components it needs, directly or not (itself not counted);
+* ``spofs``: the components whose loss alone takes it down;
+* ``index``: ``depth x log2(1 + support)``, how long the chain is times how many
+  doublings of machinery it rests on.
+
+Estate-wide: dependency ``cycles``, ``illusory`` redundancy, components ranked by
+``blast_radius`` (services a single failure takes down), ``repeated`` structures
+(containers whose contents are built alike, by Weisfeiler-Lehman hashes of their
+subgraphs, at every zoom level: racks, rooms, sites...), and ``index``: the mean
+service index, raised by up to half for the share of services that sit on a cycle
+and up to half for the share behind redundancy that one failure defeats.
+
+>>> from graphanalyzer.model import Component, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "feed": Component("feed", "power"),
+...     "db": Component("db", "database", requires=("feed",)),
+...     "app": Component("app", "service", requires=("db",)),
+... }))
+>>> complexity(g)["services"]["app"]
+{'depth': 2, 'support': 2, 'spofs': ['feed', 'db'], 'index': 3.2}
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import networkx as nx
+
+from graphanalyzer.analysis.cycles import cycles
+from graphanalyzer.analysis.spof import spof
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+from graphanalyzer.model import Inventory
+
+#: Containers with more components than this are not hashed for repetition (it would take long, and say little).
+MAX_HASHED = 2000
+#: Verdict bands of the overall index.
+BANDS = ((20.0, "lean"), (45.0, "intricate"), (math.inf, "a Rube Goldberg machine"))
+
+EXPLAIN = {
+    "depth": "components on the longest chain of requirements below the service",
+    "support": "distinct components the service needs, directly or not",
+    "spofs": "components whose loss alone takes the service down",
+    "index": "depth x log2(1 + support): how long the chain is times how many doublings of machinery it rests on",
+    "cycles": "dependency cycles: they stay up only until something in them breaks, and cannot start cold",
+    "illusory": "redundancy one failure defeats: the members share something",
+    "blast_radius": "how many services one component takes down on its own",
+    "repeated": "containers built alike (same shape of kinds and requirements): one fix, many places",
+    "overall": "the mean service index, raised by up to half for the share of services on a dependency cycle "
+    "and up to half for the share behind illusory redundancy",
+}
+
+
+def complexity(graph: nx.DiGraph[Node]) -> dict[str, Any]:
+    """The Rube Goldberg report's numbers: per service, estate-wide, and a verdict."""
+    inventory: Inventory = graph.graph["inventory"]
+    services = inventory.services()
+    found = spof(graph)
+    spofs: dict[str, list[str]] = {sid: [] for sid in services}
+    for entry in found["spofs"]:
+        for sid in entry["breaks"]:
+            spofs[sid].append(entry["component"])
+    depth = _depths(graph)
+    on_cycle = {m for cycle in cycles(graph) for m in cycle}
+    behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
+    per_service: dict[str, Any] = {}
+    shares = {"cycle": 0, "illusory": 0}
+    for sid in services:
+        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
+        support = len(reached) - 1
+        chain = depth[sid] - 1
+        per_service[sid] = {
+            "depth": chain,
+            "support": support,
+            "spofs": spofs[sid],
+            "index": round(chain * math.log2(1 + support), 1),
+        }
+        shares["cycle"] += bool(reached & on_cycle)
+        shares["illusory"] += bool(reached & behind_illusion)
+    count = max(len(services), 1)
+    mean = sum(s["index"] for s in per_service.values()) / count
+    overall = round(mean * (1 + 0.5 * shares["cycle"] / count + 0.5 * shares["illusory"] / count), 1)
+    result = {
+        "inventory": inventory.name,
+        "services": per_service,
+        "cycles": sorted(_rotated(cycle) for cycle in cycles(graph)),
+        "repeated": repeated(graph),
+        "illusory": found["illusory_redundancy"],
+        "blast_radius": sorted(
+            ({"component": e["component"], "kind": e["kind"], "services": len(e["breaks"])} for e in found["spofs"]),
+            key=lambda e: (-e["services"], e["component"]),
+        )[:10],
+        "index": overall,
+    }
+    result["verdict"] = verdict(result, shares)
+    return result
+
+
+def _depths(graph: nx.DiGraph[Node]) -> dict[Node, int]:
+    """For every node, the components on the longest requirement chain from it down (itself included)."""
+    _, succ, _ = internals(graph)
+    depth: dict[Node, int] = {}
+    for members in sets_first(graph):
+        below = max((depth[r] for m in members for r in succ[m] if r not in members), default=0)
+        weight = sum(not is_gate(m) for m in members)
+        for member in members:
+            depth[member] = below + weight
+    return depth
+
+
+def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
+    """Containers whose contents have the same structure, largest first: ``{kind, size, instances}``."""
+    inventory: Inventory = graph.graph["inventory"]
+    nodes, succ, _ = internals(graph)
+    contents: dict[str, list[str]] = {}
+    for cid, component in inventory.components.items():
+        if component.container is not None:
+            contents.setdefault(component.container, []).append(cid)
+    groups: dict[tuple[str, str], list[str]] = {}
+    sizes: dict[tuple[str, str], int] = {}
+    for container in contents:
+        inside = [container]
+        for cid in inside:  # grows as it goes: everything inside, transitively
+            inside.extend(contents.get(cid, ()))
+            if len(inside) > MAX_HASHED:
+                break
+        if len(inside) > MAX_HASHED:
+            continue
+        members = set(inside)
+        keep = members | {n for m in inside for n in succ[m] if is_gate(n)}
+        sub: nx.DiGraph[Node] = nx.DiGraph()
+        for node in keep:
+            gate = nodes[node].get("gate")
+            label = f"{gate.at_least} of {len(gate.members)}" if gate is not None else nodes[node]["component"].kind
+            sub.add_node(node, label="*" if node == container else label)
+        sub.add_edges_from((u, v) for u in keep for v in succ[u] if v in keep)
+        with (
+            warnings.catch_warnings()
+        ):  # NetworkX 3.5 notes that directed hashes changed; ours are compared within a run
+            warnings.simplefilter("ignore", UserWarning)
+            digest = nx.weisfeiler_lehman_graph_hash(sub, node_attr="label", iterations=3)
+        key = (inventory.components[container].kind, digest)
+        groups.setdefault(key, []).append(container)
+        sizes[key] = len(inside)
+    found = [
+        {"kind": kind, "size": sizes[(kind, digest)], "instances": sorted(instances)}
+        for (kind, digest), instances in groups.items()
+        if len(instances) >= 2
+    ]
+    return sorted(found, key=lambda g: (-g["size"] * len(g["instances"]), g["kind"], g["instances"][0]))
+
+
+def verdict(result: dict[str, Any], shares: dict[str, int]) -> str:
+    """The overall index in plain words, naming what drives it."""
+    name = next(label for bound, label in BANDS if result["index"] < bound)
+    services = result["services"]
+    if not services:
+        return f"{name[0].upper()}{name[1:]}: no services to judge."
+    worst = max(services, key=lambda sid: (services[sid]["index"], sid))
+    w = services[worst]
+    drivers = [f"{worst} sits {w['depth']} components deep on {w['support']} components (index {w['index']})"]
+    if result["cycles"]:
+        drivers.append(
+            f"{shares['cycle']} of {len(services)} services rest on {_many(len(result['cycles']), 'dependency cycle')}"
+        )
+    if result["illusory"]:
+        drivers.append(
+            f"{shares['illusory']} of {len(services)} services are behind "
+            f"{_many(len(result['illusory']), 'redundancy group')} that one failure defeats"
+        )
+    if result["blast_radius"]:
+        top = result["blast_radius"][0]
+        drivers.append(f"{top['component']} alone takes down {top['services']} of {len(services)} services")
+    return f"{name[0].upper()}{name[1:]} (index {result['index']}): " + "; ".join(drivers) + "."
+
+
+def _many(n: int, thing: str) -> str:
+    return f"{n} {thing}" + ("" if n == 1 else "s")
+
+
+def _rotated(cycle: list[str]) -> list[str]:
+    """A cycle starting at its smallest id, so that it reads the same whatever the declaration order."""
+    start = cycle.index(min(cycle))
+    return cycle[start:] + cycle[:start]
