@@ -111,7 +111,9 @@ def test_every_command_has_help_with_an_example_and_a_readme_mention(command: st
 
 
 def test_bundled_examples_are_all_listed_in_help() -> None:
-    names = {p.stem for p in INVENTORIES.glob("*.yaml")} | {p.name for p in INVENTORIES.iterdir() if (p / "main.yaml").is_file()}
+    names = {p.stem for p in INVENTORIES.glob("*.yaml")} | {
+        p.name for p in INVENTORIES.iterdir() if (p / "main.yaml").is_file()
+    }
     help_text = " ".join(run_cli("validate", "--help").stdout.split())
     assert all(name in help_text for name in names), names
 
