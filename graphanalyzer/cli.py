@@ -23,17 +23,24 @@ from graphanalyzer.analysis import capacity, gameday, summary
 from graphanalyzer.analysis import chaos as monkey
 from graphanalyzer.analysis import spof as spofs
 from graphanalyzer.analysis import unplug as unplugging
+from graphanalyzer.analysis.coldstart import coldstart as cold
 from graphanalyzer.analysis.complexity import complexity as intricacy
 from graphanalyzer.analysis.cycles import cycles
+from graphanalyzer.analysis.diff import diff as changes
+from graphanalyzer.analysis.diff import failures
 from graphanalyzer.analysis.exact import exact as exact_results
 from graphanalyzer.analysis.review import review
 from graphanalyzer.dump import dumps
 from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 from graphanalyzer.generate import generate as generate_estate
 from graphanalyzer.graph import check_ids, load
+from graphanalyzer.importers import Imported
+from graphanalyzer.importers.backstage import from_backstage
+from graphanalyzer.importers.compose import from_compose
+from graphanalyzer.importers.terraform import from_terraform
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
-from graphanalyzer.render import jsonout, render
+from graphanalyzer.render import jsonout, render, sarif
 from graphanalyzer.render.diagram import draw, image
 from graphanalyzer.render.dot import raw
 from graphanalyzer.render.mef import fault_tree
@@ -58,11 +65,14 @@ class Format(enum.StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
 
 
 FormatOption = Annotated[
     Format | None,
-    typer.Option("--format", "-f", help="table, json or markdown (default: table on a terminal, else json)"),
+    typer.Option(
+        "--format", "-f", help="table, json or markdown (default: table on a terminal, else json); sarif for spof, diff"
+    ),
 ]
 InventoryArgument = Annotated[
     str,
@@ -95,6 +105,8 @@ def _chosen(fmt: Format | None) -> str:
 
 
 def _emit(view: str, result: Any, fmt: Format | None) -> None:
+    if fmt is Format.sarif:
+        raise UsageError("--format sarif is for spof and diff")
     output = render(view, result, _chosen(fmt))
     if isinstance(output, str):
         sys.stdout.write(output)
@@ -153,7 +165,12 @@ def spof(
 
     Example: graphanalyzer spof birdsite-2009 --order 2
     """
-    _emit("spof", spofs.spof(load(resolve(inventory)), service, order), format)
+    graph = load(resolve(inventory))
+    result = spofs.spof(graph, service, order)
+    if format is Format.sarif:
+        sys.stdout.write(jsonout.render(sarif.spof_log(result, graph.graph["inventory"])))
+        return
+    _emit("spof", result, format)
 
 
 @app.command()
@@ -338,6 +355,112 @@ def _filename(name: str) -> str:
     """An inventory's name made safe as a file name."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name).strip(".-")
     return safe or "report"
+
+
+class DiffFailOn(enum.StrEnum):
+    new_spof = "new-spof"
+    lower_order = "lower-order"
+    any_risk = "any-risk"
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The design before the change (file, '-' or bundled example).")],
+    new: Annotated[str, typer.Argument(help="The design after the change.")],
+    order: Annotated[
+        int, typer.Option("--order", "-k", min=1, max=3, help="Compare minimal cut sets up to this many components.")
+    ] = 2,
+    fail_on: Annotated[
+        DiffFailOn | None,
+        typer.Option("--fail-on", help="Exit 1 if the change adds a SPOF, lowers a cut set's order, or any risk."),
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """What a change does to a design: components, SPOFs, cut sets, services; a CI gate with --fail-on.
+
+    Accepted risks (accept: in the new inventory) are shown but do not fail the gate.
+
+    Example: graphanalyzer diff before.yaml after.yaml --fail-on new-spof --format sarif
+    """
+    after = load(resolve(new))
+    result = changes(load(resolve(old)), after, order)
+    if fail_on is not None:
+        result["fail_on"] = {"condition": fail_on.value, "reasons": failures(result, fail_on.value)}
+    if format is Format.sarif:
+        sys.stdout.write(jsonout.render(sarif.diff_log(result, after.graph["inventory"])))
+    else:
+        _emit("diff", result, format)
+    if fail_on is not None and result["fail_on"]["reasons"]:
+        raise typer.Exit(1)
+
+
+class ColdFailOn(enum.StrEnum):
+    deadlock = "deadlock"
+
+
+@app.command()
+def coldstart(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    fail_on: Annotated[
+        ColdFailOn | None, typer.Option("--fail-on", help="Exit 1 if some component can never start.")
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """The estate started from nothing: boot order in waves, what can never start, and the cycles to blame.
+
+    Example: graphanalyzer coldstart backbone-2021 --fail-on deadlock
+    """
+    result = cold(load(resolve(inventory)))
+    _emit("coldstart", result, format)
+    if fail_on is not None and result["deadlocked"]:
+        raise typer.Exit(1)
+
+
+importer = typer.Typer(help="Write a v1 inventory from what teams already have.", no_args_is_help=True)
+app.add_typer(importer, name="import")
+SourceArgument = Annotated[Path, typer.Argument(help="The file (or, for backstage, folder) to read.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the inventory here (default: standard output).")
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+
+
+@importer.command("compose")
+def import_compose(source: SourceArgument, output: OutputOption = None, force: ForceOption = False) -> None:
+    """docker-compose services and their depends_on (short and long forms) and links.
+
+    Example: graphanalyzer import compose docker-compose.yaml -o estate.yaml
+    """
+    _imported(from_compose(source), output, force)
+
+
+@importer.command("backstage")
+def import_backstage(source: SourceArgument, output: OutputOption = None, force: ForceOption = False) -> None:
+    """A Backstage catalog (a catalog-info.yaml or a folder of them): Components, Resources, Systems.
+
+    Example: graphanalyzer import backstage catalog/ -o estate.yaml
+    """
+    _imported(from_backstage(source), output, force)
+
+
+@importer.command("terraform")
+def import_terraform(source: SourceArgument, output: OutputOption = None, force: ForceOption = False) -> None:
+    """The output of 'terraform graph' (old and new styles): resources and their dependencies.
+
+    Example: terraform graph > plan.dot && graphanalyzer import terraform plan.dot -o estate.yaml
+    """
+    _imported(from_terraform(source), output, force)
+
+
+def _imported(result: Imported, output: Path | None, force: bool) -> None:
+    """Write an imported inventory, and say on stderr what could not be mapped."""
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output}: already exists (use --force to replace it)")
+    _write(output, dumps(result.inventory), force)
+    for item in result.unmapped:
+        sys.stderr.write(f"graphanalyzer: not mapped: {item}\n")
+    if output is not None:
+        sys.stderr.write(f"wrote {output}: {len(result.inventory.components)} components\n")
 
 
 class FailOn(enum.StrEnum):

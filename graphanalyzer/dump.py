@@ -23,6 +23,7 @@ components:
 
 from __future__ import annotations
 
+import json
 import re
 
 from graphanalyzer.model import DEFAULT_AVAILABILITY, SECTIONS, Component, Group, Inventory
@@ -108,6 +109,11 @@ def dumps(inventory: Inventory) -> str:
     lines = [f"inventory: {scalar(inventory.name)}"]
     if inventory.description is not None:
         lines.append(f"description: {scalar(inventory.description)}")
+    if inventory.accepted:
+        lines.append("accept:")
+        for a in inventory.accepted:
+            entry = {"spof": a.spof, "reason": a.reason, **({"until": a.until} if a.until else {})}
+            lines.append(f"  - {json.dumps(entry, ensure_ascii=False)}")
     by_section: dict[str, list[Component]] = {}
     kinds = {kind: section for section, kind in SECTIONS.items()}
     for component in inventory.components.values():

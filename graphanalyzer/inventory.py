@@ -37,7 +37,8 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from graphanalyzer.model import (
     DEFAULT_AVAILABILITY,
     KINDS,
     SECTIONS,
+    Acceptance,
     Component,
     Group,
     Inventory,
@@ -60,7 +62,7 @@ from graphanalyzer.yamltext import Path as YPath
 #: The largest inventory file read: about 1.5 million generated components.
 MAX_BYTES = 256 * 2**20
 
-_TOP = ("inventory", "description", "defaults", "include", "components", *SECTIONS)
+_TOP = ("inventory", "description", "defaults", "include", "accept", "components", *SECTIONS)
 _FIELDS = frozenset(("kind", "in", "depends_on", "capacity", "availability", "description", "owner", "tags"))
 _DEFAULTS = ("availability", "capacity", "owner", "tags")
 _GROUP = ("any", "at_least", "of", "demand")
@@ -174,6 +176,7 @@ class _Loader:
         self.interned: dict[Any, Any] = {}
         self.name = ""
         self.description: str | None = None
+        self.accepted: list[tuple[int, YPath, Acceptance]] = []
 
     # -- driving --------------------------------------------------------------------------
 
@@ -193,6 +196,10 @@ class _Loader:
             source = self.sources[index]
             line, column = source.doc.mark(where, key=True)
             origins[cid] = (source.name, line + 1, column + 1)
+        accepted = []
+        for index, where, acceptance in self.accepted:
+            line, column = self._exact(index).doc.mark(where)
+            accepted.append(replace(acceptance, origin=(self.sources[index].name, line + 1, column + 1)))
         return Inventory(
             name=self.name,
             components=self.components,
@@ -200,6 +207,7 @@ class _Loader:
             origins=origins,
             files=tuple(s.name for s in self.sources),
             warnings=tuple(sorted(self._problems(self.warnings))),
+            accepted=tuple(accepted),
         )
 
     def _source(self, raw: bytes, name: str, path: Path | None) -> int | None:
@@ -271,6 +279,33 @@ class _Loader:
                 self._components(index, section, data[section], kind, defaults)
         if "include" in data:
             self._includes(index, data["include"], defaults)
+        if "accept" in data:
+            self._accept(index, data["accept"])
+
+    def _accept(self, index: int, value: Any) -> None:
+        """``accept: [{spof: ID, reason: TEXT, until: YYYY-MM-DD}]``: risks the owners accepted."""
+        if not isinstance(value, list):
+            self.issue(index, ("accept",), "accept is a list of {spof: ID, reason: TEXT, until: DATE}")
+            return
+        for i, entry in enumerate(value):
+            path: YPath = ("accept", i)
+            if not isinstance(entry, dict):
+                self.issue(index, path, "an accepted risk is a mapping {spof: ID, reason: TEXT, until: DATE}")
+                continue
+            for key in entry:
+                if key not in ("spof", "reason", "until"):
+                    self.issue(index, (*path, key), _unknown("field", key, ("spof", "reason", "until")), key=True)
+            spof, reason, until = entry.get("spof"), entry.get("reason"), entry.get("until")
+            if not isinstance(spof, str) or not spof:
+                self.issue(index, path, "an accepted risk names the component: spof: ID")
+                continue
+            if not isinstance(reason, str) or not reason.strip():
+                self.issue(index, path, f"accepting '{spof}' needs a reason: reason: TEXT")
+                continue
+            if until is not None and not _is_date(until):
+                self.issue(index, (*path, "until"), f"until must be a date like 2026-12-31, not {until!r}")
+                continue
+            self.accepted.append((index, path, Acceptance(spof, reason, until)))
 
     def _defaults(self, index: int, value: Any, inherited: _Defaults) -> _Defaults:
         result = _Defaults(dict(inherited.values), dict(inherited.tags))
@@ -611,6 +646,9 @@ class _Loader:
                     index, where = declared[cid]
                     message = f"'{cid}' sets a demand on {requirement.describe()} but none of them has a capacity"
                     self.warnings.append(_Issue(index, where, message, key=True))
+        for index, where, acceptance in self.accepted:
+            if acceptance.spof not in declared:
+                self.issue(index, (*where, "spof"), _unknown_id(acceptance.spof, components))
         self._check_containment()
 
     def _check_containment(self) -> None:
@@ -700,3 +738,14 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     return f"'{value}'"
+
+
+def _is_date(value: Any) -> bool:
+    """An ISO calendar date, ``YYYY-MM-DD``."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from graphanalyzer.errors import Problem
 
@@ -111,6 +112,26 @@ Origin = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """A risk the owners accepted: a SPOF that gates skip until ``until`` (an ISO date), with why.
+
+    >>> from datetime import date
+    >>> a = Acceptance("carrier-ntt", "second carrier ordered", "2026-12-31")
+    >>> a.active(date(2026, 11, 21)), a.active(date(2027, 1, 1))
+    (True, False)
+    """
+
+    spof: str
+    reason: str
+    until: str | None = None
+    origin: Origin | None = None
+
+    def active(self, today: date) -> bool:
+        """Whether the acceptance holds on ``today`` (an expired one counts as not accepted)."""
+        return self.until is None or date.fromisoformat(self.until) >= today
+
+
+@dataclass(frozen=True)
 class Inventory:
     """A validated inventory: its components in declaration order, and where each came from."""
 
@@ -120,6 +141,12 @@ class Inventory:
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     files: tuple[str, ...] = field(default=(), compare=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    accepted: tuple[Acceptance, ...] = ()
+
+    def accepted_now(self, today: date | None = None) -> dict[str, Acceptance]:
+        """The acceptances that hold today, by SPOF id."""
+        when = today or date.today()
+        return {a.spof: a for a in self.accepted if a.active(when)}
 
     def services(self) -> list[str]:
         """The ids of components of kind ``service``: the default targets of every analysis."""

@@ -52,7 +52,7 @@ class State(IntEnum):
 UP, DEGRADED, DOWN = State.UP, State.DEGRADED, State.DOWN
 
 
-def _evaluate(nodes: dict[Node, dict[str, Any]], succ: Adjacency, node: Node, states: Mapping[Node, State]) -> State:
+def evaluate(nodes: dict[Node, dict[str, Any]], succ: Adjacency, node: Node, states: Mapping[Node, State]) -> State:
     """The state ``node`` takes from its requirements' current states (absent means up)."""
     gate = nodes[node].get("gate")
     if gate is None:
@@ -94,7 +94,7 @@ def propagate(graph: nx.DiGraph[Node], unplugged: Iterable[str]) -> dict[Node, S
         node = queue.popleft()
         if node in fixed:
             continue
-        state = _evaluate(nodes, succ, node, states)
+        state = evaluate(nodes, succ, node, states)
         if state > states.get(node, UP):
             states[node] = state
             queue.extend(preds[node])

@@ -54,10 +54,15 @@ def spof(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, order: i
         for cid in singles[target]:
             if cid != target:
                 breaks.setdefault(cid, []).append(target)
-    spofs = [
+    spofs: list[dict[str, Any]] = [
         {"component": cid, "kind": inventory.components[cid].kind, "breaks": broken}
         for cid, broken in sorted(breaks.items(), key=lambda item: (-len(item[1]), position[item[0]]))
     ]
+    accepted = inventory.accepted_now()
+    for entry in spofs:
+        if entry["component"] in accepted:
+            acceptance = accepted[entry["component"]]
+            entry["accepted"] = {"reason": acceptance.reason, "until": acceptance.until}
 
     cut_sets: list[dict[str, Any]] = []
     if order >= 2:

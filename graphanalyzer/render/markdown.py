@@ -228,3 +228,77 @@ def complexity(result: dict[str, Any]) -> str:
 def diagram(result: dict[str, Any]) -> str:
     level = f", collapsed to {result['level']}" if result["level"] else ""
     return f"Wrote `{cell(result['file'])}`: {result['boxes']:,} boxes{level}.\n"
+
+
+def coldstart(result: dict[str, Any]) -> str:
+    lines = ["## Cold start", "", "Everything starts down; a component comes up once what it needs is up.", ""]
+    rows = [[n, len(wave), listing(wave, 12)] for n, wave in enumerate(result["waves"])]
+    lines.extend(_table(["wave", "components", "which"], rows, "rrl"))
+    if result["deadlocked"]:
+        lines.extend(
+            [
+                "",
+                f"**{len(result['deadlocked'])} components can never start:** "
+                f"{cell(listing(result['deadlocked'], 20))}",
+                "",
+            ]
+        )
+        lines.append("Blocked by these dependency cycles:")
+        lines.append("")
+        lines.extend(f"- {cell(' -> '.join([*c, c[0]]))}" for c in result["cycles"])
+    else:
+        lines.extend(["", "Everything starts."])
+    return "\n".join(lines) + "\n"
+
+
+def diff(result: dict[str, Any]) -> str:
+    components, spofs, cuts = result["components"], result["spofs"], result["cut_sets"]
+    lines = [f"## What this change does to `{cell(result['new'])}`", ""]
+    gate = result.get("fail_on")
+    if gate is not None:
+        verdict = "fails" if gate["reasons"] else "passes"
+        lines.extend([f"**The `--fail-on {gate['condition']}` gate {verdict}.**", ""])
+        lines.extend(f"- {cell(reason)}" for reason in gate["reasons"])
+        lines.append("")
+    lines.append(
+        f"Components: {len(components['added'])} added, {len(components['removed'])} removed, "
+        f"{len(components['changed'])} changed."
+    )
+    if spofs["added"] or spofs["removed"] or spofs["accepted"]:
+        lines.extend(["", "### Single points of failure", ""])
+        rows = [[cid, "new", listing(spofs["breaks"][cid])] for cid in spofs["added"]]
+        rows += [[a["component"], f"new, accepted: {a['reason']}", listing(spofs["breaks"][a["component"]])]
+                 for a in spofs["accepted"]]  # fmt: skip
+        rows += [[cid, "removed", ""] for cid in spofs["removed"]]
+        lines.extend(_table(["component", "change", "takes down"], rows, "lll"))
+    if cuts["lower_order"]:
+        lines.extend(["", "### Fewer failures now take a service down", ""])
+        rows = [[" + ".join(c["components"]), c["service"], c["order"], c["was"] or f"> {cuts['order'] + 1}"]
+                for c in cuts["lower_order"]]  # fmt: skip
+        lines.extend(_table(["components", "service", "failures now", "before"], rows, "llrr"))
+    if result["services"]:
+        lines.extend(["", "### Services", ""])
+        rows = []
+        for sid, change in result["services"].items():
+            if change.get("removed"):
+                rows.append([sid, "removed", "", "", ""])
+                continue
+            rows.append([sid, "added" if change.get("added") else "changed",
+                         *(_change(change[k]) for k in ("depth", "support", "spofs"))])  # fmt: skip
+        lines.extend(_table(["service", "", "depth", "support", "SPOFs"], rows, "llrrr"))
+    if result["cycles"]["added"] or result["deadlocked"]["added"]:
+        lines.extend(["", "### Cycles and cold start", ""])
+        lines.extend(f"- new dependency cycle: {cell(' -> '.join(c))}" for c in result["cycles"]["added"])
+        if result["deadlocked"]["added"]:
+            lines.append(f"- can no longer start cold: {cell(listing(result['deadlocked']['added'], 20))}")
+    if components["added"] or components["removed"] or components["changed"]:
+        lines.extend(["", "<details><summary>Components</summary>", ""])
+        lines.extend(f"- added `{cell(c)}`" for c in components["added"])
+        lines.extend(f"- removed `{cell(c)}`" for c in components["removed"])
+        lines.extend(f"- changed `{cell(c)}`: {', '.join(f)}" for c, f in components["changed"].items())
+        lines.extend(["", "</details>"])
+    return "\n".join(lines) + "\n"
+
+
+def _change(pair: dict[str, Any]) -> str:
+    return str(pair["new"]) if pair["old"] is None or pair["old"] == pair["new"] else f"{pair['old']} → {pair['new']}"

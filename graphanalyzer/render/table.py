@@ -277,3 +277,22 @@ def complexity(result: dict[str, Any]) -> RenderableType:
 def diagram(result: dict[str, Any]) -> RenderableType:
     level = f", collapsed to {result['level']}" if result["level"] else ""
     return Text.assemble("wrote ", (result["file"], "bold"), f": {result['boxes']:,} boxes{level}")
+
+
+def coldstart(result: dict[str, Any]) -> RenderableType:
+    from graphanalyzer.render import markdown
+
+    return _markdown_text(markdown.coldstart(result))
+
+
+def diff(result: dict[str, Any]) -> RenderableType:
+    from graphanalyzer.render import markdown
+
+    return _markdown_text(markdown.diff(result))
+
+
+def _markdown_text(text: str) -> RenderableType:
+    """Rich's Markdown rendering, for reports whose structure is best written once, as Markdown."""
+    from rich.markdown import Markdown
+
+    return Markdown(text)

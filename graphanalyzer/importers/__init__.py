@@ -1,0 +1,54 @@
+"""Importers: turn what teams already have into a v1 inventory, and say what could not be mapped.
+
+Each importer returns an :class:`Imported`: the inventory (written with
+:func:`graphanalyzer.dump.dumps`, so it validates) and the list of things it
+could not map, which the command prints to stderr.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graphanalyzer.errors import InventoryError, Problem
+from graphanalyzer.model import Inventory
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An imported inventory and what the importer could not map."""
+
+    inventory: Inventory
+    unmapped: list[str] = field(default_factory=list)
+
+
+def safe_id(text: str) -> str:
+    """An inventory id for a foreign name: letters, digits, ``.``, ``_`` and ``-`` (no id-range brackets).
+
+    >>> safe_id('aws_instance.web["blue"]'), safe_id("module.vpc.aws_subnet.a[0]")
+    ('aws_instance.web-blue', 'module.vpc.aws_subnet.a-0')
+    """
+    return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]", "-", text)).strip("-") or "unnamed"
+
+
+def read_yaml(path: Path, *, many: bool = False) -> Any:
+    """A foreign YAML file (PyYAML's safe loader), errors as FILE:LINE:COL."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InventoryError(
+            [Problem(name, 1, 1, f"cannot read: {getattr(error, 'strerror', None) or error}")]
+        ) from None
+    try:
+        return list(yaml.safe_load_all(text)) if many else yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise InventoryError([Problem(name, line, column, str(error.problem or error))]) from None
+    except yaml.YAMLError as error:
+        raise InventoryError([Problem(name, 1, 1, str(error))]) from None
