@@ -78,7 +78,7 @@ InventoryArgument = Annotated[
     str,
     typer.Argument(
         help="Inventory file, '-' for standard input, or a bundled example's name "
-        "(example, birdsite-2009, liveaudio, midsize).",
+        "(example, birdsite-2009, liveaudio, midsize, backbone-2021).",
         show_default=True,
     ),
 ]

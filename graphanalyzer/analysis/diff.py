@@ -104,7 +104,7 @@ def _pairs(then: dict[str, Any] | None, now: dict[str, Any]) -> dict[str, Any]:
 def _lower_order(
     old: nx.DiGraph[Node], new: nx.DiGraph[Node], services: list[str], order: int, accepted: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Minimal cut sets of the new design that needed more failures in the old one."""
+    """Minimal cut sets of the new design that, in the old one, were only part of larger cut sets."""
     if not services:
         return []
     then = minimal_cut_sets(old, services, order + 1)
@@ -116,8 +116,8 @@ def _lower_order(
             if sid in cut or any(other <= cut for other in known):
                 continue  # itself, or a cut set (or part of one) before
             was = min((len(other) for other in known if cut < other), default=None)
-            if len(cut) == 1 and next(iter(cut)) in accepted:
-                continue
+            if was is None or (len(cut) == 1 and next(iter(cut)) in accepted):
+                continue  # a new cut set, not a lower order of an old one; or an accepted SPOF
             found.append({"service": sid, "components": sorted(cut), "order": len(cut), "was": was})
     return found
 
@@ -129,8 +129,7 @@ def failures(result: dict[str, Any], fail_on: str) -> list[str]:
         reasons += [f"{cid} is a new single point of failure" for cid in result["spofs"]["added"]]
     if fail_on in ("lower-order", "any-risk"):
         reasons += [
-            f"{' + '.join(c['components'])} now takes {c['service']} down"
-            + (f" (before: {c['was']} failures)" if c["was"] else "")
+            f"{' + '.join(c['components'])} now takes {c['service']} down" + f" (before: {c['was']} failures)"
             for c in result["cut_sets"]["lower_order"]
         ]
     if fail_on == "any-risk":
