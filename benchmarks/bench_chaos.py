@@ -13,25 +13,16 @@
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from estates import estate
 
 from graphanalyzer.analysis.chaos import chaos
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.graph import load
-
-
-def estate(work: Path, size: int) -> Path:
-    path = work / f"estate-{size}.yaml"
-    if not path.exists():
-        command = [sys.executable, "-m", "graphanalyzer", "generate", "-n", str(size), "-s", "1", "-o", str(path)]
-        subprocess.run(command, check=True, capture_output=True)
-    return path
 
 
 def per_trial_loop(graph, trials: int, seed: int) -> float:  # type: ignore[no-untyped-def]

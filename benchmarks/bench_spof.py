@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import networkx as nx
+from estates import estate
 
 from graphanalyzer.analysis.cutsets import minimal_cut_sets
 from graphanalyzer.analysis.failure import DOWN, UP, State, propagate
@@ -38,14 +39,6 @@ from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import unplug
 from graphanalyzer.graph import Node, internals, load
 from graphanalyzer.render.mef import fault_tree
-
-
-def estate(work: Path, size: int) -> Path:
-    path = work / f"estate-{size}.yaml"
-    if not path.exists():
-        command = [sys.executable, "-m", "graphanalyzer", "generate", "-n", str(size), "-s", "1", "-o", str(path)]
-        subprocess.run(command, check=True, capture_output=True)
-    return path
 
 
 def row(label: str, seconds: float, note: str = "") -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import tempfile
-import xml.etree.ElementTree as ET
 from itertools import combinations
 from pathlib import Path
 
@@ -16,7 +13,7 @@ from conftest import INVENTORIES, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
-from test_export import SCRAM, needs_scram
+from test_export import needs_scram, run_scram
 
 from graphanalyzer.analysis.chaos import batches, chaos, compile_plan, local, run_batch, sample, simulate, summarise
 from graphanalyzer.analysis.exact import exact
@@ -105,21 +102,7 @@ def test_monte_carlo_agrees_with_exact_on_every_example(name: str) -> None:
 
 def scram_importance(document: str) -> tuple[float, dict[str, dict[str, float]]]:
     """SCRAM's exact P(top) and its importance factors per basic event (by component id)."""
-    assert SCRAM is not None, "CI must install SCRAM"
-    labels = {
-        e.get("name"): (e.findtext("label") or e.get("name"))
-        for e in ET.fromstring(document).iter("define-basic-event")
-    }
-    with tempfile.TemporaryDirectory() as folder:
-        model, report = Path(folder) / "model.xml", Path(folder) / "report.xml"
-        model.write_text(document)
-        subprocess.run(
-            [SCRAM, str(model), "--probability", "true", "--importance", "true", "-o", str(report)],
-            check=True,
-            capture_output=True,
-        )
-        results = ET.parse(report).getroot().find("results")
-    assert results is not None
+    results, labels = run_scram(document, "--probability", "true", "--importance", "true")
     (top,) = results.findall("sum-of-products")
     factors = {
         labels[e.get("name")]: {

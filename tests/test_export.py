@@ -29,23 +29,27 @@ needs_scram = pytest.mark.skipif(
 )
 
 
-def scram_cut_sets(document: str, order: int) -> set[frozenset[str]]:
-    """Run SCRAM on a MEF document; its minimal cut sets, by component id."""
+def run_scram(document: str, *options: str) -> tuple[ET.Element, dict[str | None, str | None]]:
+    """Run SCRAM on a MEF document: its report's results, and component ids by basic-event name."""
     assert SCRAM is not None, "CI must install SCRAM"
-    events = {
+    labels = {
         e.get("name"): (e.findtext("label") or e.get("name"))
         for e in ET.fromstring(document).iter("define-basic-event")
     }
     with tempfile.TemporaryDirectory() as folder:
         model, report = Path(folder) / "model.xml", Path(folder) / "report.xml"
         model.write_text(document)
-        subprocess.run(
-            [SCRAM, str(model), "--limit-order", str(order), "-o", str(report)], check=True, capture_output=True
-        )
+        subprocess.run([SCRAM, str(model), *options, "-o", str(report)], check=True, capture_output=True)
         results = ET.parse(report).getroot().find("results")
     assert results is not None
+    return results, labels
+
+
+def scram_cut_sets(document: str, order: int) -> set[frozenset[str]]:
+    """Run SCRAM on a MEF document; its minimal cut sets, by component id."""
+    results, events = run_scram(document, "--limit-order", str(order))
     (top,) = results.findall("sum-of-products")
-    return {frozenset(events[e.get("name")] for e in product.iter("basic-event")) for product in top.iter("product")}
+    return {frozenset(events[e.get("name")] for e in product.iter("basic-event")) for product in top.iter("product")}  # type: ignore[misc]
 
 
 def spof_cut_sets(inventory: Inventory, target: str, order: int) -> set[frozenset[str]]:
