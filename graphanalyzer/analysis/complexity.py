@@ -42,7 +42,7 @@ from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
 from graphanalyzer.model import Inventory
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
-MAX_HASHED = 2000
+MAX_HASHED = 500
 #: Verdict bands of the overall index.
 BANDS = ((20.0, "lean"), (45.0, "intricate"), (math.inf, "a Rube Goldberg machine"))
 
@@ -60,11 +60,14 @@ EXPLAIN = {
 }
 
 
-def complexity(graph: nx.DiGraph[Node]) -> dict[str, Any]:
-    """The Rube Goldberg report's numbers: per service, estate-wide, and a verdict."""
+def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Rube Goldberg report's numbers: per service, estate-wide, and a verdict.
+
+    ``found`` is the estate's ``spof`` result, when the caller has it already.
+    """
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
-    found = spof(graph)
+    found = found or spof(graph)
     spofs: dict[str, list[str]] = {sid: [] for sid in services}
     for entry in found["spofs"]:
         for sid in entry["breaks"]:
@@ -147,7 +150,7 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
             warnings.catch_warnings()
         ):  # NetworkX 3.5 notes that directed hashes changed; ours are compared within a run
             warnings.simplefilter("ignore", UserWarning)
-            digest = nx.weisfeiler_lehman_graph_hash(sub, node_attr="label", iterations=3)
+            digest = nx.weisfeiler_lehman_graph_hash(sub, node_attr="label", iterations=2)
         key = (inventory.components[container].kind, digest)
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)

@@ -23,21 +23,23 @@ from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import explain, unplug
 from graphanalyzer.graph import Node
 
-#: How many of the largest blast radii get a "what if" section.
+#: How many of the largest blast radii get a "what if" section, and how many services each explains.
 WHAT_IF = 3
+EXPLAINED = 5
 
 
 def review(graph: nx.DiGraph[Node]) -> dict[str, Any]:
     """The report's content as plain data: ``{inventory, spof, complexity, what_if}``."""
-    numbers = complexity(graph)
+    found = spof(graph, order=2)
+    numbers = complexity(graph, found)
     what_if = []
     for entry in numbers["blast_radius"][:WHAT_IF]:
         result = unplug(graph, [entry["component"]])
-        result["explanations"] = explain(graph, [entry["component"]])
+        result["explanations"] = explain(graph, [entry["component"]], most=EXPLAINED)
         what_if.append(result)
     return {
         "inventory": graph.graph["inventory"].name,
-        "spof": spof(graph, order=2),
+        "spof": found,
         "complexity": numbers,
         "what_if": what_if,
     }

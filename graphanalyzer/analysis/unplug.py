@@ -77,8 +77,8 @@ def _component_reasons(graph: nx.DiGraph[Node], states: dict[Node, State], node:
     return list(reasons)
 
 
-def explain(graph: nx.DiGraph[Node], ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """For each service not up, a tree of hops back to what was unplugged.
+def explain(graph: nx.DiGraph[Node], ids: Iterable[str], most: int | None = None) -> dict[str, dict[str, Any]]:
+    """For each service not up (the first ``most`` of them), a tree of hops back to what was unplugged.
 
     A hop is ``{"node", "state", "text", "because": [hops]}``; a node already
     explained earlier in the same tree is not expanded again (``"seen": true``).
@@ -86,7 +86,8 @@ def explain(graph: nx.DiGraph[Node], ids: Iterable[str]) -> dict[str, dict[str, 
     unplugged = set(check_ids(graph, ids))
     states = propagate(graph, unplugged)
     inventory: Inventory = graph.graph["inventory"]
-    return {sid: _hop(graph, states, unplugged, sid, None, set()) for sid in inventory.services() if sid in states}
+    broken = [sid for sid in inventory.services() if sid in states][:most]
+    return {sid: _hop(graph, states, unplugged, sid, None, set()) for sid in broken}
 
 
 def _hop(

@@ -83,32 +83,56 @@ def unplug(result: dict[str, Any]) -> str:
         f"{len(services['down'])} down, {len(services['degraded'])} degraded, {len(services['up'])} up; "
         f"{len(result['components'])} components not up."
     )
-    for sid, hop in result.get("explanations", {}).items():
+    explanations = result.get("explanations", {})
+    for sid, hop in explanations.items():
         short = shortfall_text(result["components"][sid])
         lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**{short}"])
         _hops(hop, 1, lines)
+    broken = len(services["down"]) + len(services["degraded"])
+    if explanations and len(explanations) < broken:
+        others = [s for s in services["down"] + services["degraded"] if s not in explanations]
+        lines.extend(["", f"Also not up ({len(others):,} more): {cell(listing(others, 20))}."])
     return "\n".join(lines) + "\n"
 
 
-def spof(result: dict[str, Any]) -> str:
+def spof(result: dict[str, Any], most: int | None = None) -> str:
+    """The ``spof`` result; with ``most``, each table cut to its first rows (a note says how many more)."""
     spofs, cuts, illusory = result["spofs"], result["cut_sets"], result["illusory_redundancy"]
     lines = [f"## Single points of failure in `{cell(result['inventory'])}`", ""]
     lines.append(f"{len(spofs)} single points of failure; {len(illusory)} redundancy groups a single failure defeats.")
     if spofs:
         lines.extend(["", "Unplug one of these and the targets listed go down.", ""])
-        rows = [[e["component"], e["kind"], len(e["breaks"]), listing(e["breaks"])] for e in spofs]
+        rows = [
+            [
+                e["component"] + (" (accepted)" if "accepted" in e else ""),
+                e["kind"],
+                len(e["breaks"]),
+                listing(e["breaks"]),
+            ]
+            for e in spofs[:most]
+        ]
         lines.extend(_table(["component", "kind", "breaks", "targets"], rows, "llrl"))
+        lines.extend(_more(len(spofs), most))
     if cuts:
         lines.extend(["", "### Minimal cut sets", "", "Unplug all of a set and the targets listed go down.", ""])
-        rows = [[" + ".join(e["components"]), len(e["breaks"]), listing(e["breaks"])] for e in cuts]
+        rows = [[" + ".join(e["components"]), len(e["breaks"]), listing(e["breaks"])] for e in cuts[:most]]
         lines.extend(_table(["components", "breaks", "targets"], rows, "lrl"))
+        lines.extend(_more(len(cuts), most))
     if illusory:
         lines.extend(
             ["", "### Illusory redundancy", "", "Groups that look redundant but which one failure defeats.", ""]
         )
-        rows = [[e["group_of"], listing(e["members"]), ", ".join(e["shared"])] for e in illusory]
+        rows = [[e["group_of"], listing(e["members"]), ", ".join(e["shared"])] for e in illusory[:most]]
         lines.extend(_table(["group of", "members", "all need"], rows, "lll"))
+        lines.extend(_more(len(illusory), most))
     return "\n".join(lines) + "\n"
+
+
+def _more(total: int, most: int | None) -> list[str]:
+    """A note under a table that shows only the first ``most`` of ``total`` rows."""
+    if most is None or total <= most:
+        return []
+    return ["", f"*First {most:,} of {total:,} shown; `--format json` lists them all.*"]
 
 
 def export(result: dict[str, Any]) -> str:
@@ -194,7 +218,7 @@ def gameday(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def complexity(result: dict[str, Any]) -> str:
+def complexity(result: dict[str, Any], most: int | None = None) -> str:
     from graphanalyzer.analysis.complexity import EXPLAIN
 
     lines = [f"## Complexity of `{cell(result['inventory'])}`", "", f"**{cell(result['verdict'])}**", ""]
@@ -206,14 +230,16 @@ def complexity(result: dict[str, Any]) -> str:
     )
     lines.append("")
     ranked = sorted(result["services"].items(), key=lambda item: (-item[1]["index"], item[0]))
-    rows = [[sid, s["depth"], s["support"], len(s["spofs"]), s["index"]] for sid, s in ranked]
+    rows = [[sid, s["depth"], s["support"], len(s["spofs"]), s["index"]] for sid, s in ranked[:most]]
     lines.extend(_table(["service", "depth", "support", "SPOFs", "index"], rows, "lrrrr"))
+    lines.extend(_more(len(ranked), most))
     if result["blast_radius"]:
         lines.extend(["", "### Blast radius", "", f"{EXPLAIN['blast_radius'].capitalize()}.", ""])
         rows = [[e["component"], e["kind"], e["services"]] for e in result["blast_radius"]]
         lines.extend(_table(["component", "kind", "services down"], rows, "llr"))
     lines.extend(["", "### Dependency cycles", "", f"{EXPLAIN['cycles'].capitalize()}.", ""])
-    lines.extend([f"- {cell(' -> '.join([*cycle, cycle[0]]))}" for cycle in result["cycles"]] or ["None."])
+    lines.extend([f"- {cell(' -> '.join([*cycle, cycle[0]]))}" for cycle in result["cycles"][:most]] or ["None."])
+    lines.extend(_more(len(result["cycles"]), most))
     lines.extend(["", "### Repeated structures", "", f"{EXPLAIN['repeated'].capitalize()}.", ""])
     if result["repeated"]:
         rows = [

@@ -21,6 +21,9 @@ from markdown_it import MarkdownIt
 
 from graphanalyzer.render import markdown
 
+#: Rows of each table a report shows (all of them are in --format json).
+MOST = 40
+
 _CSS = """
 body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1c2833;
        max-width: 1100px; margin: 2em auto; padding: 0 1.5em; }
@@ -45,8 +48,8 @@ def markdown_report(data: dict[str, Any]) -> str:
     parts = [f"# Design review: `{markdown.cell(data['inventory'])}`", ""]
     parts.append(f"> {markdown.cell(data['complexity']['verdict'])}")
     parts.append("")
-    parts.append(markdown.spof(data["spof"]))
-    parts.append(markdown.complexity(data["complexity"]))
+    parts.append(markdown.spof(data["spof"], most=MOST))
+    parts.append(markdown.complexity(data["complexity"], most=MOST))
     if data["what_if"]:
         parts.extend(["## What if", "", "The components with the largest blast radius, unplugged one at a time.", ""])
         for result in data["what_if"]:
