@@ -290,7 +290,9 @@ def diagram(
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in ("svg", "png", "dot"):
         raise UsageError(f"{output}: the output must end in .svg, .png or .dot")
-    picture = draw(load(resolve(inventory)), unplugged=unplug or (), focus=focus, depth=depth, level=level)
+    graph = load(resolve(inventory))
+    _not_an_input(output, graph.graph["inventory"])
+    picture = draw(graph, unplugged=unplug or (), focus=focus, depth=depth, level=level)
     if picture.note:
         sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
     if suffix == "dot":
@@ -327,11 +329,16 @@ def report(
     Example: graphanalyzer report birdsite-2009 -o reports/birdsite.html
     """
     graph = load(resolve(inventory))
+    chosen = format.value if format is not None else "html"
+    if output is not None:
+        _not_an_input(output, graph.graph["inventory"])
+        wanted = (".md", ".markdown") if chosen == "markdown" else (".html", ".htm")
+        if chosen != "json" and output.suffix.lower() not in wanted:
+            raise UsageError(f"{output}: a {chosen} report's file name ends in {wanted[0]}")
     data = review(graph)
     picture = draw(graph)
     if picture.note:
         data["diagram_note"] = picture.note
-    chosen = format.value if format is not None else "html"
     if chosen == "json":
         _emit("report", data, format)
         return
@@ -349,6 +356,12 @@ def report(
     target = output or Path("reports") / f"{_filename(data['inventory'])}.html"
     write_atomic(target, page(data))
     print(f"wrote {target}")
+
+
+def _not_an_input(output: Path, inventory: Inventory) -> None:
+    """Refuse to write over a file of the inventory: graphanalyzer never changes an inventory."""
+    if any(Path(f).resolve() == output.resolve() for f in inventory.files):
+        raise UsageError(f"{output}: is a file of the inventory; choose another output")
 
 
 def _filename(name: str) -> str:

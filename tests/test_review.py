@@ -224,3 +224,15 @@ def test_bundled_scenarios_name_real_components() -> None:
     for scenarios in (INVENTORIES / "scenarios").glob("*.yaml"):
         result = run_cli("chaos", scenarios.stem, "--scenarios", str(scenarios), "--format", "json")
         assert result.returncode == 0, result.stderr
+
+
+def test_outputs_never_replace_the_inventory(tmp_path: Path) -> None:
+    inventory = tmp_path / "estate.yaml"
+    inventory.write_text((INVENTORIES / "example.yaml").read_text())
+    before = inventory.read_bytes()
+    refused = run_cli("report", str(inventory), "-o", str(inventory))
+    assert refused.returncode == 2 and "is a file of the inventory" in refused.stderr
+    wrong = run_cli("report", str(inventory), "-o", str(tmp_path / "report.txt"))
+    assert wrong.returncode == 2 and "ends in .html" in wrong.stderr
+    assert run_cli("report", str(inventory), "--format", "markdown", "-o", str(tmp_path / "r.md")).returncode == 0
+    assert inventory.read_bytes() == before
