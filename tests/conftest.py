@@ -18,6 +18,11 @@ settings.load_profile("default")
 
 ROOT = Path(__file__).resolve().parent.parent
 INVENTORIES = ROOT / "inventories"
+#: The bundled examples, by the short names the command line takes.
+EXAMPLES = sorted(
+    [p.stem for p in INVENTORIES.glob("*.yaml")]
+    + [p.name for p in INVENTORIES.iterdir() if (p / "main.yaml").is_file()]
+)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import INVENTORIES, run_cli
+from conftest import EXAMPLES, INVENTORIES, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
@@ -22,8 +22,6 @@ from graphanalyzer.cli import resolve
 from graphanalyzer.graph import build, load
 from graphanalyzer.model import Component, Inventory
 from graphanalyzer.render.mef import fault_tree
-
-EXAMPLES = ["example", "birdsite-2009", "liveaudio", "midsize"]
 
 
 @settings(max_examples=300)
@@ -117,7 +115,13 @@ def scram_importance(document: str) -> tuple[float, dict[str, dict[str, float]]]
 @needs_scram
 @pytest.mark.parametrize(
     ("name", "target"),
-    [("example", "checkout"), ("birdsite-2009", "timeline"), ("liveaudio", "spaces"), ("midsize", "billing")],
+    [
+        ("example", "checkout"),
+        ("birdsite-2009", "timeline"),
+        ("liveaudio", "spaces"),
+        ("midsize", "billing"),
+        ("backbone-2021", "feed"),
+    ],
 )
 def test_scram_agrees_with_exact_and_monte_carlo(name: str, target: str) -> None:
     """SCRAM's exact probability and Birnbaum (MIF): --exact matches them, Monte Carlo is within 4 standard errors."""

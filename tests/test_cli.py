@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import INVENTORIES, ROOT, run_cli
+from conftest import EXAMPLES, INVENTORIES, ROOT, run_cli
 
 from graphanalyzer.cli import app
 
@@ -22,7 +22,7 @@ def test_version() -> None:
     assert re.fullmatch(r"graphanalyzer \d+\.\d+\.\d+\n", result.stdout)
 
 
-@pytest.mark.parametrize("name", ["example", "birdsite-2009", "liveaudio", "midsize"])
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_validate_every_bundled_example_by_short_name(name: str) -> None:
     result = run_cli("validate", name, "--format", "json")
     assert result.returncode == 0, result.stderr

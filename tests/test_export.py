@@ -74,7 +74,13 @@ def test_scram_finds_the_same_minimal_cut_sets(inventory: Inventory, data: st.Da
 @needs_scram
 @pytest.mark.parametrize(
     ("name", "target"),
-    [("example", "checkout"), ("birdsite-2009", "timeline"), ("liveaudio", "spaces"), ("midsize", "billing")],
+    [
+        ("example", "checkout"),
+        ("birdsite-2009", "timeline"),
+        ("liveaudio", "spaces"),
+        ("midsize", "billing"),
+        ("backbone-2021", "feed"),
+    ],
 )
 def test_scram_agrees_on_the_bundled_examples(name: str, target: str) -> None:
     from graphanalyzer.cli import resolve

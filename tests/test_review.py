@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pydot
 import pytest
-from conftest import INVENTORIES, run_cli
+from conftest import EXAMPLES, INVENTORIES, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,7 +156,7 @@ def test_complexity_numbers() -> None:
     assert isinstance(data["index"], float) and data["verdict"]
 
 
-@pytest.mark.parametrize("name", ["example", "birdsite-2009", "liveaudio", "midsize"])
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_report_on_every_example(name: str, tmp_path: Path) -> None:
     result = run_cli("report", name, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
