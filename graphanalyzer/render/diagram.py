@@ -121,7 +121,7 @@ def draw(
         boxes = len(set(reps.values()))
         if auto and at != "summary" and boxes > max_nodes:  # too big already: do not build it
             return "", boxes, boxes
-        return (*_dot(graph, inventory, reps, states, set(unplugged), spofs, at == "summary"), boxes)
+        return (*_dot(graph, inventory, reps, states, set(unplugged), spofs, at == "summary", focus), boxes)
 
     auto = level is None
     note = None
@@ -200,6 +200,7 @@ def _dot(
     unplugged: set[str],
     spofs: set[str],
     summary: bool,
+    focus: str | None = None,
 ) -> tuple[str, int]:
     """DOT text, and its size: boxes and junctions, plus a third of the edges."""
     components = inventory.components
@@ -233,6 +234,10 @@ def _dot(
         box = boxes[rep]
         inside = children.get(rep, [])
         node = _node(box, components, states, unplugged, spofs, summary)
+        if focus in box.members:
+            node.set("penwidth", "3")
+            node.set("color", '"#2e86c1"')
+            node.set("fontname", '"Helvetica-Bold"')
         if not inside:
             container.add_node(node)
             return
@@ -317,9 +322,12 @@ def _node(
     record: Component | None = components.get(rep)
     kind = record.kind if record is not None else rep.split(" in ", 1)[0]
     shape, fill = KIND_STYLE.get(kind, ("box", "#f8f9f9"))
-    label = rep if record is not None else f"{kind}"
-    if len(box.members) > 1:
-        label += f"\n{len(box.members) - (1 if rep in box.members else 0):,} " + (f"{kind}s" if summary else "inside")
+    if record is None:  # a summary box: so many of a kind
+        label = f"{len(box.members):,} {kind if len(box.members) == 1 else plural(kind)}"
+    else:
+        label = rep
+        if len(box.members) > 1:
+            label += f"\n{len(box.members) - 1:,} inside"
     worst = max((states.get(m, UP) for m in box.members), default=UP)
     attributes: dict[str, str] = {"shape": shape, "fillcolor": quote(fill), "tooltip": quote(_tooltip(box, components))}
     if set(box.members) & unplugged:
@@ -333,6 +341,18 @@ def _node(
         attributes.update({"color": '"#c0392b"', "penwidth": "2.5"})
         label += "\nSPOF"
     return _with(pydot.Node(box.name, label=quote(label)), attributes)
+
+
+def plural(kind: str) -> str:
+    """A kind in the plural, as people write it.
+
+    >>> plural("switch"), plural("power"), plural("dns"), plural("db cluster")
+    ('switches', 'power units', 'DNS servers', 'db clusters')
+    """
+    special = {"power": "power units", "dns": "DNS servers"}
+    if kind in special:
+        return special[kind]
+    return kind + ("es" if kind.endswith(("s", "sh", "ch", "x")) else "s")
 
 
 def _with(node: pydot.Node, attributes: dict[str, str]) -> pydot.Node:
