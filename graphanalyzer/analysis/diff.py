@@ -51,15 +51,15 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         a, b = before.components[cid], after.components[cid]
         if a != b:
             changed[cid] = [f.name for f in fields(a) if getattr(a, f.name) != getattr(b, f.name)]
-    old_spofs = {e["component"]: e for e in spof(old)["spofs"]}
-    new_found = spof(new)
+    old_found, new_found = spof(old), spof(new)
+    old_spofs = {e["component"]: e for e in old_found["spofs"]}
     new_spofs = {e["component"]: e for e in new_found["spofs"]}
     added = [cid for cid in new_spofs if cid not in old_spofs]
     common = [sid for sid in after.services() if sid in before.components]
-    old_complexity, new_complexity = complexity(old)["services"], complexity(new)
+    old_complexity, new_complexity = complexity(old, old_found), complexity(new, new_found)
     services: dict[str, Any] = {}
     for sid in after.services():
-        then = old_complexity.get(sid)
+        then = old_complexity["services"].get(sid)
         now = new_complexity["services"][sid]
         if then is None:
             services[sid] = {"added": True, **_pairs(None, now)}
@@ -89,7 +89,7 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         },
         "cut_sets": {"order": order, "lower_order": _lower_order(old, new, common, order, accepted)},
         "services": services,
-        "cycles": {"added": [c for c in new_complexity["cycles"] if c not in complexity(old)["cycles"]]},
+        "cycles": {"added": [c for c in new_complexity["cycles"] if c not in old_complexity["cycles"]]},
         "deadlocked": {"added": [c for c in new_cold["deadlocked"] if c not in set(old_cold["deadlocked"])]},
     }
 
