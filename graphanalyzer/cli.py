@@ -439,41 +439,47 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing 
 
 
 @importer.command("compose")
-def import_compose(source: SourceArgument, output: OutputOption = None, force: ForceOption = False) -> None:
+def import_compose(
+    source: SourceArgument, output: OutputOption = None, force: ForceOption = False, format: FormatOption = None
+) -> None:
     """docker-compose services and their depends_on (short and long forms) and links.
 
     Example: graphanalyzer import compose docker-compose.yaml -o estate.yaml
     """
-    _imported(from_compose(source), output, force)
+    _imported(from_compose(source), output, force, format)
 
 
 @importer.command("backstage")
-def import_backstage(source: SourceArgument, output: OutputOption = None, force: ForceOption = False) -> None:
+def import_backstage(
+    source: SourceArgument, output: OutputOption = None, force: ForceOption = False, format: FormatOption = None
+) -> None:
     """A Backstage catalog (a catalog-info.yaml or a folder of them): Components, Resources, Systems.
 
     Example: graphanalyzer import backstage catalog/ -o estate.yaml
     """
-    _imported(from_backstage(source), output, force)
+    _imported(from_backstage(source), output, force, format)
 
 
 @importer.command("terraform")
-def import_terraform(source: SourceArgument, output: OutputOption = None, force: ForceOption = False) -> None:
+def import_terraform(
+    source: SourceArgument, output: OutputOption = None, force: ForceOption = False, format: FormatOption = None
+) -> None:
     """The output of 'terraform graph' (old and new styles): resources and their dependencies.
 
     Example: terraform graph > plan.dot && graphanalyzer import terraform plan.dot -o estate.yaml
     """
-    _imported(from_terraform(source), output, force)
+    _imported(from_terraform(source), output, force, format)
 
 
-def _imported(result: Imported, output: Path | None, force: bool) -> None:
-    """Write an imported inventory, and say on stderr what could not be mapped."""
-    if output is not None and output.exists() and not force:
-        raise UsageError(f"{output}: already exists (use --force to replace it)")
-    _write(output, dumps(result.inventory), force)
+def _imported(result: Imported, output: Path | None, force: bool, fmt: Format | None) -> None:
+    """Write an imported inventory, say on stderr what could not be mapped, and summarise a written file."""
+    written = _write(output, dumps(result.inventory), force)
     for item in result.unmapped:
         sys.stderr.write(f"graphanalyzer: not mapped: {item}\n")
-    if output is not None:
-        sys.stderr.write(f"wrote {output}: {len(result.inventory.components)} components\n")
+    if written:
+        summary_ = {**summary.validate(result.inventory), "file": str(output), "unmapped": result.unmapped}
+        del summary_["warnings"]
+        _emit("generate", summary_, fmt)
 
 
 class FailOn(enum.StrEnum):
