@@ -226,3 +226,15 @@ def test_pre_commit_hook_runs_validate() -> None:
     assert validate["entry"].startswith("graphanalyzer validate") and validate["language"] == "python"
     readme = (ROOT / "README.md").read_text()
     assert "--fail-on new-spof" in readme and ".pre-commit-hooks.yaml" in readme
+
+
+def test_diff_reports_a_services_blast_radius(tmp_path: Path) -> None:
+    """checkout stops needing zookeeper: zookeeper no longer takes checkout down with it."""
+    after = EXAMPLE.replace("      - orders-db\n      - zookeeper\n", "      - orders-db\n")
+    assert after != EXAMPLE
+    old, new = designs(tmp_path, after)
+    data = json.loads(run_cli("diff", str(old), str(new), "--format", "json", "--fail-on", "any-risk").stdout)
+    assert data["services"]["zookeeper"]["blast_radius"] == {"old": 1, "new": 0}
+    assert data["spofs"]["removed"] == ["zookeeper"]  # it was a SPOF of checkout
+    assert data["services"]["checkout"]["spofs"] == {"old": 7, "new": 4}
+    assert data["fail_on"]["reasons"] == []

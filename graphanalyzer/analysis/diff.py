@@ -3,7 +3,8 @@
 Components added, removed and changed (which fields); SPOFs introduced and
 removed; cut sets whose order dropped (a set of components that takes a service
 down and that, before, needed more failures: a double fault that became a single
-one); services whose SPOFs or complexity changed; dependency cycles and deadlocks
+one); services whose SPOFs, complexity or blast radius (the other services that
+go down with them) changed; dependency cycles and deadlocks
 introduced.  Accepted risks (``accept:`` in the new inventory, not expired) are
 listed as accepted and do not count for ``--fail-on``.
 
@@ -60,10 +61,15 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     services: dict[str, Any] = {}
     for sid in after.services():
         then = old_complexity["services"].get(sid)
-        now = new_complexity["services"][sid]
+        if then is not None:  # blast radius: the other services that go down with it
+            then = {**then, "blast_radius": len(old_spofs[sid]["breaks"]) if sid in old_spofs else 0}
+        now = {
+            **new_complexity["services"][sid],
+            "blast_radius": len(new_spofs[sid]["breaks"]) if sid in new_spofs else 0,
+        }
         if then is None:
             services[sid] = {"added": True, **_pairs(None, now)}
-        elif any(then[k] != now[k] for k in ("depth", "support", "index")) or set(then["spofs"]) != set(now["spofs"]):
+        elif any(then[k] != now[k] for k in _MEASURES) or set(then["spofs"]) != set(now["spofs"]):
             services[sid] = _pairs(then, now)
     for sid in before.services():
         if sid not in after.components or sid not in after.services():
@@ -94,9 +100,11 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     }
 
 
+_MEASURES = ("depth", "support", "index", "blast_radius")
+
+
 def _pairs(then: dict[str, Any] | None, now: dict[str, Any]) -> dict[str, Any]:
-    keys = ("depth", "support", "index")
-    result: dict[str, Any] = {k: {"old": None if then is None else then[k], "new": now[k]} for k in keys}
+    result: dict[str, Any] = {k: {"old": None if then is None else then[k], "new": now[k]} for k in _MEASURES}
     result["spofs"] = {"old": None if then is None else len(then["spofs"]), "new": len(now["spofs"])}
     return result
 

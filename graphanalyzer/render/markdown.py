@@ -310,8 +310,8 @@ def diff(result: dict[str, Any]) -> str:
                 rows.append([sid, "removed", "", "", ""])
                 continue
             rows.append([sid, "added" if change.get("added") else "changed",
-                         *(_change(change[k]) for k in ("depth", "support", "spofs"))])  # fmt: skip
-        lines.extend(_table(["service", "", "depth", "support", "SPOFs"], rows, "llrrr"))
+                         *(_change(change[k]) for k in ("depth", "support", "spofs", "blast_radius"))])  # fmt: skip
+        lines.extend(_table(["service", "", "depth", "support", "SPOFs", "takes down"], rows, "llrrrr"))
     if result["cycles"]["added"] or result["deadlocked"]["added"]:
         lines.extend(["", "### Cycles and cold start", ""])
         lines.extend(f"- new dependency cycle: {cell(' -> '.join(c))}" for c in result["cycles"]["added"])
