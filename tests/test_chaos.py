@@ -281,3 +281,18 @@ def test_game_day_file_errors_point_at_the_line(tmp_path: Path) -> None:
     ]
     missing = run_cli("chaos", "liveaudio", "--scenarios", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2 and "nope.yaml:1:1: cannot read" in missing.stderr
+
+
+def test_exact_refuses_diagrams_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graphanalyzer.analysis.exact as module
+
+    monkeypatch.setattr(module, "MAX_NODES", 50)
+    with pytest.raises(Exception, match="too large for --exact"):
+        exact(load(resolve("midsize")))
+
+
+def test_chaos_needs_targets() -> None:
+    graph = build(Inventory("x", {"feed": Component("feed", "power")}))
+    with pytest.raises(Exception, match="no services"):
+        chaos(graph, 100)
+    assert chaos(graph, 100, targets=["feed"])["services"]["feed"]["availability"] <= 1

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import EXAMPLES, INVENTORIES, ROOT, run_cli
-from hypothesis import given
+from hypothesis import given, settings
 from strategies import inventories
 
 from graphanalyzer.analysis.coldstart import coldstart
+from graphanalyzer.analysis.diff import diff, failures
 from graphanalyzer.analysis.failure import DOWN, evaluate
 from graphanalyzer.graph import build, internals
 from graphanalyzer.model import Inventory
@@ -238,3 +239,13 @@ def test_diff_reports_a_services_blast_radius(tmp_path: Path) -> None:
     assert data["spofs"]["removed"] == ["zookeeper"]  # it was a SPOF of checkout
     assert data["services"]["checkout"]["spofs"] == {"old": 7, "new": 4}
     assert data["fail_on"]["reasons"] == []
+
+
+@settings(max_examples=40)
+@given(inventories(max_components=8, with_text=False))
+def test_a_design_compared_with_itself_changes_nothing(inventory: Inventory) -> None:
+    result = diff(build(inventory), build(inventory), order=2)
+    assert result["components"] == {"added": [], "removed": [], "changed": {}}
+    assert result["spofs"]["added"] == result["spofs"]["removed"] == []
+    assert result["cut_sets"]["lower_order"] == [] and result["services"] == {}
+    assert failures(result, "any-risk") == []
