@@ -41,7 +41,7 @@ from graphanalyzer.importers.terraform import from_terraform
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
 from graphanalyzer.render import jsonout, render, sarif
-from graphanalyzer.render.diagram import draw, image
+from graphanalyzer.render.diagram import MAX_NODES, draw, image
 from graphanalyzer.render.dot import raw
 from graphanalyzer.render.mef import fault_tree
 from graphanalyzer.render.nodelink import node_link
@@ -279,6 +279,10 @@ def diagram(
         str | None,
         typer.Option("--level", help="Collapse everything inside components of this kind into them (rack, room...)."),
     ] = None,
+    max_boxes: Annotated[
+        int,
+        typer.Option("--max-boxes", min=10, help="Collapse further above this many boxes (dot slows down past 1,000)."),
+    ] = MAX_NODES,
     format: FormatOption = None,
 ) -> None:
     """A Graphviz diagram: nested sites, rooms and racks, redundancy junctions, SPOFs marked.
@@ -292,7 +296,7 @@ def diagram(
         raise UsageError(f"{output}: the output must end in .svg, .png or .dot")
     graph = load(resolve(inventory))
     _not_an_input(output, graph.graph["inventory"])
-    picture = draw(graph, unplugged=unplug or (), focus=focus, depth=depth, level=level)
+    picture = draw(graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes)
     if picture.note:
         sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
     if suffix == "dot":

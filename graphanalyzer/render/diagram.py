@@ -119,23 +119,28 @@ def draw(
     def attempt(at: str | None) -> tuple[str, int, int]:
         reps = _collapse(inventory, shown, at)
         boxes = len(set(reps.values()))
-        if auto and at != "summary" and boxes > max_nodes:  # too big already: do not build it
+        if at != "summary" and boxes > max_nodes:  # too big already: do not build it
             return "", boxes, boxes
         return (*_dot(graph, inventory, reps, states, set(unplugged), spofs, at == "summary", focus), boxes)
 
-    auto = level is None
     note = None
     dot, size, boxes = attempt(level)
-    if auto and size > max_nodes:
-        for candidate in (*[k for k in COLLAPSE_ORDER if k in kinds], "summary"):
+    if size > max_nodes and level != "summary":
+        asked = level
+        coarser = [k for k in COLLAPSE_ORDER if k in kinds]
+        if level in coarser:
+            coarser = coarser[coarser.index(level) + 1 :]
+        for candidate in (*coarser, "summary"):
             level = candidate
             dot, size, boxes = attempt(candidate)
             if size <= max_nodes:
                 break
         note = (
-            f"{len(shown):,} components are too many to draw one by one: collapsed to "
+            f"{len(shown):,} components are too many to draw "
+            + ("one by one" if asked is None else f"by {asked}")
+            + ": collapsed to "
             + ("one box per kind and top-level container" if level == "summary" else f"{level}s")
-            + f" ({boxes:,} boxes); use --focus ID or --level KIND for detail"
+            + f" ({boxes:,} boxes); use --focus ID, --level KIND or --max-boxes N for detail"
         )
     return Picture(dot, level, note, boxes)
 
