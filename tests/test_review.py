@@ -107,6 +107,9 @@ def test_big_estates_collapse_by_themselves(tmp_path: Path) -> None:
     assert "too many to draw one by one: collapsed to" in result.stderr
     assert json.loads(result.stdout)["level"] is not None
     assert (tmp_path / "estate.svg").read_text().lstrip().startswith("<?xml")
+    by_rack = run_cli("diagram", str(estate), "-o", str(tmp_path / "racks.dot"), "--level", "rack", "--format", "json")
+    assert by_rack.returncode == 0 and "too many to draw by rack: collapsed to" in by_rack.stderr
+    assert json.loads(by_rack.stdout)["level"] in ("room", "site", "summary")
 
 
 def test_diagram_formats_and_a_missing_dot(tmp_path: Path) -> None:
