@@ -13,7 +13,7 @@ from conftest import EXAMPLES, INVENTORIES, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
-from test_export import needs_scram, run_scram
+from test_export import TOP_EVENTS, needs_scram, run_scram
 
 from graphanalyzer.analysis.chaos import batches, chaos, compile_plan, local, run_batch, sample, simulate, summarise
 from graphanalyzer.analysis.exact import exact
@@ -115,13 +115,7 @@ def scram_importance(document: str) -> tuple[float, dict[str, dict[str, float]]]
 @needs_scram
 @pytest.mark.parametrize(
     ("name", "target"),
-    [
-        ("example", "checkout"),
-        ("birdsite-2009", "timeline"),
-        ("liveaudio", "spaces"),
-        ("midsize", "billing"),
-        ("backbone-2021", "feed"),
-    ],
+    TOP_EVENTS,
 )
 def test_scram_agrees_with_exact_and_monte_carlo(name: str, target: str) -> None:
     """SCRAM's exact probability and Birnbaum (MIF): --exact matches them, Monte Carlo is within 4 standard errors."""

@@ -45,6 +45,16 @@ def run_scram(document: str, *options: str) -> tuple[ET.Element, dict[str | None
     return results, labels
 
 
+#: A service of each bundled example, the top event of the SCRAM cross-checks.
+TOP_EVENTS = [
+    ("example", "checkout"),
+    ("birdsite-2009", "timeline"),
+    ("liveaudio", "spaces"),
+    ("midsize", "billing"),
+    ("backbone-2021", "feed"),
+]
+
+
 def scram_cut_sets(document: str, order: int) -> set[frozenset[str]]:
     """Run SCRAM on a MEF document; its minimal cut sets, by component id."""
     results, events = run_scram(document, "--limit-order", str(order))
@@ -74,13 +84,7 @@ def test_scram_finds_the_same_minimal_cut_sets(inventory: Inventory, data: st.Da
 @needs_scram
 @pytest.mark.parametrize(
     ("name", "target"),
-    [
-        ("example", "checkout"),
-        ("birdsite-2009", "timeline"),
-        ("liveaudio", "spaces"),
-        ("midsize", "billing"),
-        ("backbone-2021", "feed"),
-    ],
+    TOP_EVENTS,
 )
 def test_scram_agrees_on_the_bundled_examples(name: str, target: str) -> None:
     from graphanalyzer.cli import resolve
