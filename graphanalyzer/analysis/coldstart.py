@@ -35,28 +35,19 @@ def coldstart(graph: nx.DiGraph[Node]) -> dict[str, Any]:
     nodes, succ, preds = internals(graph)
     states: dict[Node, State] = dict.fromkeys(nodes, DOWN)
     waves: list[list[str]] = []
+    position = {cid: n for n, cid in enumerate(graph.graph["inventory"].components)}
     candidates: set[Node] = {node for node in nodes if not is_gate(node)}
-    while candidates:
-        wave = [n for n in candidates if _settle(nodes, succ, n, states) is not DOWN]
-        if not wave:
+    while candidates:  # gates in states are always current: re-evaluated as soon as a member comes up
+        settled = {n: state for n in candidates if (state := evaluate(nodes, succ, n, states)) is not DOWN}
+        if not settled:
             break
-        settled = {node: _settle(nodes, succ, node, states) for node in wave}
         states.update(settled)  # all at once: a wave needs only earlier waves
-        up = set(wave)
-        gates = {p for n in wave for p in preds[n] if is_gate(p)}
+        gates = {p for n in settled for p in preds[n] if is_gate(p)}
         for gate in gates:
             states[gate] = evaluate(nodes, succ, gate, states)
-        waves.append([cid for cid in graph.graph["inventory"].components if cid in up])
-        candidates = {p for n in (*wave, *gates) for p in preds[n] if not is_gate(p) and states[p] is DOWN}
+        waves.append(sorted(settled, key=position.__getitem__))  # type: ignore[arg-type]
+        candidates = {p for n in (*settled, *gates) for p in preds[n] if not is_gate(p) and states[p] is DOWN}
     inventory = graph.graph["inventory"]
     deadlocked = [cid for cid in inventory.components if states[cid] is DOWN]
     stuck = graph.subgraph([n for n in nodes if states[n] is DOWN])
     return {"waves": waves, "deadlocked": deadlocked, "cycles": cycles(stuck)}
-
-
-def _settle(nodes: dict[Node, dict[str, Any]], succ: Any, node: Node, states: dict[Node, State]) -> State:
-    """A component's state from its requirements, gates evaluated from their members as they are now."""
-    if states[node] is not DOWN:
-        return states[node]
-    view = {r: evaluate(nodes, succ, r, states) for r in succ[node] if is_gate(r)}
-    return evaluate(nodes, succ, node, {**states, **view}) if view else evaluate(nodes, succ, node, states)
