@@ -36,7 +36,7 @@ from graphanalyzer.analysis.coldstart import coldstart
 from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.cutsets import minimal_cut_sets
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node
+from graphanalyzer.graph import Node, cone
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
@@ -56,7 +56,15 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     old_spofs = {e["component"]: e for e in old_found["spofs"]}
     new_spofs = {e["component"]: e for e in new_found["spofs"]}
     added = [cid for cid in new_spofs if cid not in old_spofs]
-    common = [sid for sid in after.services() if sid in before.components]
+    touched = {*changed, *before.components.keys() ^ after.components.keys()}
+    # a service whose cone holds nothing touched has the same cut sets before and after
+    common = [
+        sid
+        for sid in after.services()
+        if touched
+        and sid in before.components
+        and touched & (_components(cone(old, [sid])) | _components(cone(new, [sid])))
+    ]
     old_complexity, new_complexity = complexity(old, old_found), complexity(new, new_found)
     services: dict[str, Any] = {}
     for sid in after.services():
@@ -71,8 +79,9 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
             services[sid] = {"added": True, **_pairs(None, now)}
         elif any(then[k] != now[k] for k in _MEASURES) or set(then["spofs"]) != set(now["spofs"]):
             services[sid] = _pairs(then, now)
+    still = set(after.services())
     for sid in before.services():
-        if sid not in after.components or sid not in after.services():
+        if sid not in still:
             services[sid] = {"removed": True}
     old_cold, new_cold = coldstart(old), coldstart(new)
     return {
@@ -101,6 +110,10 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
 
 
 _MEASURES = ("depth", "support", "index", "blast_radius")
+
+
+def _components(nodes: set[Node]) -> set[str]:
+    return {n for n in nodes if isinstance(n, str)}
 
 
 def _pairs(then: dict[str, Any] | None, now: dict[str, Any]) -> dict[str, Any]:
