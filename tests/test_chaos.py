@@ -290,3 +290,10 @@ def test_chaos_needs_targets() -> None:
     with pytest.raises(Exception, match="no services"):
         chaos(graph, 100)
     assert chaos(graph, 100, targets=["feed"])["services"]["feed"]["availability"] <= 1
+
+
+def test_game_day_bad_id_range_points_at_it(tmp_path: Path) -> None:
+    days = tmp_path / "days.yaml"
+    days.write_text('x: ["bad-[1:"]\n')
+    result = run_cli("chaos", "example", "--scenarios", str(days))
+    assert result.returncode == 2 and result.stderr.startswith(f"{days}:1:5: bad id range in 'bad-[1:'")

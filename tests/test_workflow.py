@@ -249,3 +249,32 @@ def test_a_design_compared_with_itself_changes_nothing(inventory: Inventory) -> 
     assert result["spofs"]["added"] == result["spofs"]["removed"] == []
     assert result["cut_sets"]["lower_order"] == [] and result["services"] == {}
     assert failures(result, "any-risk") == []
+
+
+def test_importers_survive_odd_shapes(tmp_path: Path) -> None:
+    """Foreign files that are valid YAML but not the expected shapes: mapped as far as they go, never a traceback."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: just-a-string\nspec: [1, 2]\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a, description: 42}\n"
+        "spec: {dependsOn: component:b}\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: b}\nspec: {dependsOn: 7}\n"
+    )
+    out = tmp_path / "from-catalog.yaml"
+    result = run_cli("import", "backstage", str(catalog), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "no metadata.name" in result.stderr
+    assert yaml.safe_load(out.read_text())["services"]["a"] == {"depends_on": ["b"], "description": "42"}
+    assert run_cli("validate", str(out)).returncode == 0
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  web: {image: nginx, links: db, deploy: 3, depends_on: 5}\n  db: [1]\n")
+    imported = yaml.safe_load(run_cli("import", "compose", str(compose)).stdout)
+    assert imported["loadbalancers"]["web"] == {"depends_on": ["db"]}  # a lone link is one name, not letters
+    dot = tmp_path / "bad.dot"
+    dot.write_text("digraph { a -> }\n")
+    bad = run_cli("import", "terraform", str(dot))
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        2,
+        "",
+        f"{dot}:1:1: not Graphviz DOT: expected the output of 'terraform graph'\n",
+    )

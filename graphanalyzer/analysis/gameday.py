@@ -72,7 +72,12 @@ def read_scenarios(path: Path, graph: nx.DiGraph[Node]) -> list[Scenario]:
             if not isinstance(pattern, str):
                 problems.append(at((title, i), "expected a component id"))
                 continue
-            for cid in expand(pattern):
+            try:
+                expanded = expand(pattern)
+            except ValueError as error:
+                problems.append(at((title, i), str(error)))
+                continue
+            for cid in expanded:
                 if cid in graph and not is_gate(cid):
                     unplugged.append(cid)
                     continue

@@ -35,6 +35,22 @@ def safe_id(text: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]", "-", text)).strip("-") or "unnamed"
 
 
+def mapping(value: Any) -> dict[Any, Any]:
+    """A foreign field that should be a mapping: itself, or empty when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def names(value: Any) -> list[str]:
+    """A foreign field that lists names: a list, the keys of a mapping, or nothing (a lone name is one).
+
+    >>> names(["a", 1]), names({"db": {"condition": "x"}}), names("db"), names(5)
+    (['a', '1'], ['db'], ['db'], [])
+    """
+    if isinstance(value, dict | list):
+        return [str(v) for v in value]
+    return [value] if isinstance(value, str) else []
+
+
 def read_yaml(path: Path, *, many: bool = False) -> Any:
     """A foreign YAML file (PyYAML's safe loader), errors as FILE:LINE:COL."""
     name = str(path)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from graphanalyzer.errors import InventoryError, Problem
-from graphanalyzer.importers import Imported, read_yaml, safe_id
+from graphanalyzer.importers import Imported, mapping, names, read_yaml, safe_id
 from graphanalyzer.model import KINDS, Component, Inventory
 
 MAPPED = {"Component", "Resource", "System"}
@@ -65,9 +65,11 @@ def from_backstage(path: Path) -> Imported:
     unmapped: list[str] = []
     found: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
     for entity in entities:
-        kind, metadata = str(entity.get("kind")), entity.get("metadata") or {}
-        spec = entity.get("spec") or {}
+        kind, metadata, spec = str(entity.get("kind")), mapping(entity.get("metadata")), mapping(entity.get("spec"))
         name = str(metadata.get("name", ""))
+        if not name:
+            unmapped.append(f"{kind} in {path}: no metadata.name")
+            continue
         if kind not in MAPPED:
             unmapped.append(f"{kind} {name}: not a Component, Resource or System")
             continue
@@ -79,8 +81,8 @@ def from_backstage(path: Path) -> Imported:
     components: dict[str, Component] = {}
     for ref, (kind, metadata, spec) in found.items():
         needs = []
-        for target in spec.get("dependsOn") or []:
-            other = _ref(str(target), "Component")
+        for target in names(spec.get("dependsOn")):
+            other = _ref(target, "Component")
             if other in found:
                 needs.append(safe_id(other))
             else:
@@ -92,7 +94,7 @@ def from_backstage(path: Path) -> Imported:
             cid,
             _kind(kind, spec),
             requires=tuple(dict.fromkeys(needs)),
-            description=metadata.get("description"),
+            description=str(metadata["description"]) if metadata.get("description") is not None else None,
             owner=str(spec["owner"]).split("/")[-1].split(":")[-1] if spec.get("owner") else None,
         )
     return Imported(Inventory(path.stem if path.is_file() else path.name, components), unmapped)

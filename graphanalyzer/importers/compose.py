@@ -19,10 +19,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from graphanalyzer.errors import InventoryError, Problem
-from graphanalyzer.importers import Imported, read_yaml, safe_id
+from graphanalyzer.importers import Imported, mapping, names, read_yaml, safe_id
 from graphanalyzer.model import Component, Inventory
 
 #: Image names that say what a container is; anything else is a service.
@@ -46,17 +45,14 @@ def from_compose(path: Path) -> Imported:
     unmapped: list[str] = []
     components: dict[str, Component] = {}
     for name, spec in services.items():
-        spec = spec if isinstance(spec, dict) else {}
+        spec = mapping(spec)
         needs: list[str] = []
-        for other in [
-            *_depends_on(spec.get("depends_on")),
-            *(str(link).split(":")[0] for link in spec.get("links", [])),
-        ]:
+        for other in [*names(spec.get("depends_on")), *(link.split(":")[0] for link in names(spec.get("links")))]:
             if other in ids:
                 needs.append(ids[other])
             else:
                 unmapped.append(f"{name}: depends on '{other}', which is not a service here")
-        replicas = (spec.get("deploy") or {}).get("replicas") if isinstance(spec.get("deploy"), dict) else None
+        replicas = mapping(spec.get("deploy")).get("replicas")
         if replicas not in (None, 1):
             unmapped.append(f"{name}: deploy.replicas {replicas} modelled as one component")
         unmapped.extend(f"{name}: {key} not modelled" for key in spec if key not in _IGNORED)
@@ -67,18 +63,9 @@ def from_compose(path: Path) -> Imported:
     return Imported(Inventory(str(data.get("name") or path.stem), components), unmapped)
 
 
-def _depends_on(value: Any) -> list[str]:
-    """Short form (a list of names) or long form (a mapping of names to conditions)."""
-    if isinstance(value, dict):
-        return [str(k) for k in value]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return []
-
-
 def _kind(image: str) -> str:
     base = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0].lower()
-    for kind, names in KINDS.items():
-        if any(base.startswith(n) for n in names):
+    for kind, images in KINDS.items():
+        if any(base.startswith(n) for n in images):
             return kind
     return "service"

@@ -25,6 +25,8 @@ its own: they are counted as not mapped.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -59,7 +61,8 @@ def from_terraform(path: Path) -> Imported:
 
 
 def from_terraform_text(text: str, name: str, file: str = "<terraform graph>") -> Imported:
-    graphs = pydot.graph_from_dot_data(text)
+    with contextlib.redirect_stdout(io.StringIO()):  # pydot prints its parse errors; ours says where
+        graphs = pydot.graph_from_dot_data(text)
     if not graphs:
         raise InventoryError([Problem(file, 1, 1, "not Graphviz DOT: expected the output of 'terraform graph'")])
     nodes: dict[str, None] = {}
