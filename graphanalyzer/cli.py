@@ -68,10 +68,20 @@ class Format(enum.StrEnum):
     sarif = "sarif"
 
 
+def _format_for(ctx: typer.Context, value: Format | None) -> Format | None:
+    """Refuse ``--format sarif`` before any work where it does not apply."""
+    if value is Format.sarif and ctx.info_name not in ("spof", "diff"):
+        raise typer.BadParameter("sarif is for spof and diff")
+    return value
+
+
 FormatOption = Annotated[
     Format | None,
     typer.Option(
-        "--format", "-f", help="table, json or markdown (default: table on a terminal, else json); sarif for spof, diff"
+        "--format",
+        "-f",
+        help="table, json or markdown (default: table on a terminal, else json); sarif for spof, diff",
+        callback=_format_for,
     ),
 ]
 InventoryArgument = Annotated[
@@ -105,8 +115,6 @@ def _chosen(fmt: Format | None) -> str:
 
 
 def _emit(view: str, result: Any, fmt: Format | None) -> None:
-    if fmt is Format.sarif:
-        raise UsageError("--format sarif is for spof and diff")
     output = render(view, result, _chosen(fmt))
     if isinstance(output, str):
         sys.stdout.write(output)
@@ -332,19 +340,22 @@ def report(
 
     Example: graphanalyzer report birdsite-2009 -o reports/birdsite.html
     """
+    chosen = format.value if format in (Format.json, Format.markdown) else "html"  # a table report is the page
     graph = load(resolve(inventory))
-    chosen = format.value if format is not None else "html"
     if output is not None:
         _not_an_input(output, graph.graph["inventory"])
         wanted = (".md", ".markdown") if chosen == "markdown" else (".html", ".htm")
         if chosen != "json" and output.suffix.lower() not in wanted:
-            raise UsageError(f"{output}: a {chosen} report's file name ends in {wanted[0]}")
+            raise UsageError(f"{output}: the report's file name should end in {wanted[0]}")
     data = review(graph)
     picture = draw(graph)
     if picture.note:
         data["diagram_note"] = picture.note
     if chosen == "json":
-        _emit("report", data, format)
+        if output is None:
+            _emit("report", data, format)
+        else:
+            write_atomic(output, jsonout.render(data))
         return
     data["markdown"] = markdown_report(data)
     if chosen == "markdown":

@@ -236,6 +236,6 @@ def test_outputs_never_replace_the_inventory(tmp_path: Path) -> None:
     refused = run_cli("report", str(inventory), "-o", str(inventory))
     assert refused.returncode == 2 and "is a file of the inventory" in refused.stderr
     wrong = run_cli("report", str(inventory), "-o", str(tmp_path / "report.txt"))
-    assert wrong.returncode == 2 and "ends in .html" in wrong.stderr
+    assert wrong.returncode == 2 and "should end in .html" in wrong.stderr
     assert run_cli("report", str(inventory), "--format", "markdown", "-o", str(tmp_path / "r.md")).returncode == 0
     assert inventory.read_bytes() == before
