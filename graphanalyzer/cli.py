@@ -348,7 +348,7 @@ def report(
         if chosen != "json" and output.suffix.lower() not in wanted:
             raise UsageError(f"{output}: the report's file name should end in {wanted[0]}")
     data = review(graph)
-    picture = draw(graph)
+    picture = draw(graph, spofs={e["component"] for e in data["spof"]["spofs"]})
     if picture.note:
         data["diagram_note"] = picture.note
     if chosen == "json":

@@ -73,7 +73,8 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
         for sid in entry["breaks"]:
             spofs[sid].append(entry["component"])
     depth = _depths(graph)
-    on_cycle = {m for cycle in cycles(graph) for m in cycle}
+    loops = cycles(graph)
+    on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
     per_service: dict[str, Any] = {}
     shares = {"cycle": 0, "illusory": 0}
@@ -95,7 +96,7 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     result = {
         "inventory": inventory.name,
         "services": per_service,
-        "cycles": sorted(_rotated(cycle) for cycle in cycles(graph)),
+        "cycles": sorted(_rotated(cycle) for cycle in loops),
         "repeated": repeated(graph),
         "illusory": found["illusory_redundancy"],
         "blast_radius": sorted(

@@ -102,8 +102,12 @@ def draw(
     depth: int = 2,
     level: str | None = None,
     max_nodes: int = MAX_NODES,
+    spofs: set[str] | None = None,
 ) -> Picture:
-    """The diagram of an estate (or of ``focus``'s neighbourhood), collapsed as asked or as needed."""
+    """The diagram of an estate (or of ``focus``'s neighbourhood), collapsed as asked or as needed.
+
+    ``spofs`` are the estate's SPOFs, when the caller has them already.
+    """
     inventory: Inventory = graph.graph["inventory"]
     unplugged = check_ids(graph, unplugged)
     shown = list(inventory.components)
@@ -114,7 +118,7 @@ def draw(
     if level is not None and level not in kinds and level != "summary":
         raise UsageError(f"no component of kind '{level}' to collapse into (kinds: {', '.join(sorted(kinds))})")
     states = propagate(graph, unplugged) if unplugged else {}
-    spofs = _spofs(graph)
+    spofs = _spofs(graph) if spofs is None else spofs
 
     def attempt(at: str | None) -> tuple[str, int, int]:
         reps = _collapse(inventory, shown, at)
