@@ -12,17 +12,8 @@
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
-import time
 
-from estates import WORK, estate
-
-
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - start
+from estates import GRAPHANALYZER, WORK, estate, timed
 
 
 def main() -> None:
@@ -30,18 +21,14 @@ def main() -> None:
     for size in (10_000, 100_000):
         path = estate(WORK, size)
         out = WORK / f"diagram-{size}.svg"
-        command = [sys.executable, "-m", "graphanalyzer", "diagram", str(path), "-o", str(out)]
-        timed(command)  # fills the cache
-        print(f"  diagram, {size:>7,} components: {statistics.median(timed(command) for _ in range(3)):7.2f} s")
+        command = (*GRAPHANALYZER, "diagram", str(path), "-o", str(out))
+        timed(*command)  # fills the cache
+        print(f"  diagram, {size:>7,} components: {statistics.median(timed(*command) for _ in range(3)):7.2f} s")
     for size in (1_000, 2_000):
         path = estate(WORK, size)
         raw = WORK / f"raw-{size}.dot"
-        subprocess.run(
-            [sys.executable, "-m", "graphanalyzer", "export", str(path), "--to", "dot", "-o", str(raw), "--force"],
-            check=True,
-            capture_output=True,
-        )
-        seconds = timed(["dot", "-Tsvg", str(raw), "-o", str(WORK / f"raw-{size}.svg")])
+        timed(*GRAPHANALYZER, "export", str(path), "--to", "dot", "-o", str(raw), "--force")
+        seconds = timed("dot", "-Tsvg", str(raw), "-o", str(WORK / f"raw-{size}.svg"))
         print(f"  dot on the raw graph, {size:>5,} components: {seconds:7.2f} s")
 
 
