@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ from strategies import inventories
 
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.graph import build
-from graphanalyzer.model import Inventory
+from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render.mef import fault_tree
 
 SCRAM = shutil.which("scram")
@@ -72,13 +73,102 @@ def spof_cut_sets(inventory: Inventory, target: str, order: int) -> set[frozense
     )
 
 
+def formula_cut_sets(document: str, order: int) -> set[frozenset[str]]:
+    """The minimal cut sets of a MEF document up to ``order``, by evaluating its formula directly."""
+    root = ET.fromstring(document)
+    gates = {g.get("name"): g for g in root.iter("define-gate")}
+    labels = {e.get("name"): (e.findtext("label") or e.get("name")) for e in root.iter("define-basic-event")}
+
+    def holds(element: ET.Element, down: set[str | None]) -> bool:
+        if element.tag == "basic-event":
+            return element.get("name") in down
+        if element.tag == "gate":
+            return holds(gates[element.get("name")], down)
+        if element.tag == "define-gate":
+            (body,) = [child for child in element if child.tag != "label"]
+            return holds(body, down)
+        values = [holds(child, down) for child in element]
+        if element.tag == "or":
+            return any(values)
+        if element.tag == "and":
+            return all(values)
+        assert element.tag == "atleast", element.tag
+        return sum(values) >= int(element.get("min", "0"))
+
+    top = next(iter(root.iter("define-fault-tree"))).find("define-gate")
+    assert top is not None
+    found: set[frozenset[str | None]] = set()
+    for size in range(1, order + 1):
+        for events in itertools.combinations(sorted(labels), size):
+            down = set(events)
+            if not any(cut <= down for cut in found) and holds(top, down):
+                found.add(frozenset(down))
+    return {frozenset(labels[e] for e in cut) for cut in found}  # type: ignore[misc]
+
+
+def assert_scram_agrees(document: str, engine: set[frozenset[str]], order: int) -> None:
+    """SCRAM's cut sets equal the engine's; if not, the exported formula itself says which side is wrong."""
+    scram = scram_cut_sets(document, order)
+    if scram == engine:
+        return
+    truth = formula_cut_sets(document, order)
+    wrong = [side for side, answer in (("SCRAM", scram), ("the engine", engine)) if answer != truth]
+    pytest.fail(
+        f"{' and '.join(wrong)} disagree{'s' if len(wrong) == 1 else ''} with the exported formula "
+        f"(the export is {'right' if engine == truth else 'wrong or the engine is'}):\n"
+        f"  formula:    {sorted(map(sorted, truth))}\n  engine:     {sorted(map(sorted, engine))}\n"
+        f"  SCRAM:      {sorted(map(sorted, scram))}\n{document}"
+    )
+
+
 @needs_scram
 @settings(max_examples=40)
 @given(inventories(max_components=10, with_text=False), st.data())
 def test_scram_finds_the_same_minimal_cut_sets(inventory: Inventory, data: st.DataObject) -> None:
     target = data.draw(st.sampled_from(list(inventory.components)))
     document = fault_tree(build(inventory), target)
-    assert scram_cut_sets(document, 3) == spof_cut_sets(inventory, target, 3)
+    assert_scram_agrees(document, spof_cut_sets(inventory, target, 3), 3)
+
+
+#: A quorum whose members reach each other through a dependency cycle.  The export used to
+#: write two equal gates under two names under one ``atleast``; SCRAM 0.16.2 merged them and
+#: answered {n}, {yes} instead of the six single faults below (issue 16).
+QUORUM_IN_A_CYCLE = Inventory(
+    "quorum in a cycle",
+    {
+        "n": Component("n", "service", requires=(Group(("on", "yes", "y"), at_least=2),)),
+        "on": Component("on", "host", requires=("c.1",)),
+        "c.1": Component("c.1", "host", requires=("off", "y")),
+        "off": Component("off", "host", requires=("no",)),
+        "y": Component("y", "host", requires=("on",)),
+        "yes": Component("yes", "host"),
+        "no": Component("no", "host"),
+    },
+)
+
+
+def test_an_atleast_over_coinciding_arguments_is_written_as_what_it_means() -> None:
+    document = fault_tree(build(QUORUM_IN_A_CYCLE), "n")
+    expected = {frozenset((c,)) for c in ("n", "on", "c.1", "off", "no", "y")}
+    assert spof_cut_sets(QUORUM_IN_A_CYCLE, "n", 3) == expected
+    assert formula_cut_sets(document, 3) == expected
+    for atleast in ET.fromstring(document).iter("atleast"):
+        names = [(a.tag, a.get("name")) for a in atleast]
+        assert len(names) == len(set(names)), "an atleast gate names one argument twice"
+    # One gate per meaning: no two gates have the same operator over the same arguments.
+    bodies = [
+        (body.tag, body.get("min"), frozenset((a.tag, a.get("name")) for a in body))
+        for gate in ET.fromstring(document).iter("define-gate")
+        for body in gate
+        if body.tag != "label"
+    ]
+    assert len(bodies) == len(set(bodies))
+
+
+@needs_scram
+def test_scram_answers_the_quorum_in_a_cycle_rightly() -> None:
+    document = fault_tree(build(QUORUM_IN_A_CYCLE), "n")
+    assert_scram_agrees(document, spof_cut_sets(QUORUM_IN_A_CYCLE, "n", 3), 3)
 
 
 @needs_scram
@@ -91,7 +181,7 @@ def test_scram_agrees_on_the_bundled_examples(name: str, target: str) -> None:
     from graphanalyzer.graph import load
 
     graph = load(resolve(name))
-    assert scram_cut_sets(fault_tree(graph, target), 3) == spof_cut_sets(graph.graph["inventory"], target, 3)
+    assert_scram_agrees(fault_tree(graph, target), spof_cut_sets(graph.graph["inventory"], target, 3), 3)
 
 
 def test_export_cli_writes_each_format_and_never_overwrites(tmp_path: Path) -> None:
@@ -129,4 +219,4 @@ def test_spof_unplug_and_export_on_a_generated_estate(tmp_path: Path) -> None:
     graph = load(estate)
     inventory = graph.graph["inventory"]
     for service in inventory.services()[-3:]:
-        assert scram_cut_sets(fault_tree(graph, service), 2) == spof_cut_sets(inventory, service, 2)
+        assert_scram_agrees(fault_tree(graph, service), spof_cut_sets(inventory, service, 2), 2)

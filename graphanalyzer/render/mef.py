@@ -12,6 +12,14 @@ cycle each node is expanded along the path that reached it, and a path coming
 back to a node already on it contributes nothing (false): exactly the least fixed
 point of unplugging, where a cycle cannot keep itself down.
 
+Each distinct formula is written once, as one gate referred to by name wherever
+it recurs: two gates whose ``or`` (or ``and``) flattens to the same set of
+arguments are one gate.  An ``atleast`` whose arguments coincide (two members of
+a quorum that reach each other through a cycle) is written as what it means, a
+threshold expanded into ``or`` and ``and`` gates, so no tool has to merge
+equal gates itself: SCRAM 0.16 merges them and then answers an ``atleast``
+over repeated arguments wrongly (docs/export.md).
+
 >>> from graphanalyzer.model import Component, Group, Inventory
 >>> from graphanalyzer.graph import build
 >>> g = build(Inventory("x", {
@@ -63,8 +71,11 @@ from graphanalyzer.graph import Node, internals, label
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
 _FALSE = None  # a formula that can never hold
+_TRUE = ("true", "")  # a formula that always holds: only inside a threshold's expansion
 
 Formula = tuple[str, str] | None  # ("basic-event" | "gate", name), or false
+#: What a formula means: an event or gate reference, or an operator over a set of meanings.
+Key = tuple[Any, ...]
 
 
 def fault_tree(graph: nx.DiGraph[Node], target: str) -> str:
@@ -92,6 +103,8 @@ class _Tree:
         self.gates: dict[str, ET.Element] = {}
         self.counts: dict[str, int] = {}
         self.memo: dict[Any, Formula] = {}
+        self.keys: dict[tuple[str, str], Key] = {}
+        self.shared: dict[Key, tuple[str, str]] = {}
 
     def name(self, prefix: str) -> str:
         """A fresh name ``PREFIX__N`` that no component's event already has."""
@@ -121,6 +134,7 @@ class _Tree:
             same = self.cycle_of.get(requirement) == cycle and cycle is not None
             arguments.append(self.formula(requirement, inner if same else frozenset()))
         gate = self.nodes[node].get("gate")
+        result: Formula
         if gate is None:
             live = [self.event(node)] + [a for a in arguments if a is not _FALSE]  # type: ignore[arg-type]
             result = self.define(node, "or", live)
@@ -138,23 +152,80 @@ class _Tree:
         self.memo[key] = result
         return result
 
-    def define(self, node: Node, operator: str, arguments: list[tuple[str, str]], need: int = 0) -> Formula:
-        arguments = list(dict.fromkeys(arguments))  # one requirement may arrive by two routes
-        if operator == "atleast" and need >= len(arguments):
-            operator, need = "and", 0
-        if len(arguments) == 1 and node != self.target:
-            return arguments[0]
+    def key(self, formula: tuple[str, str]) -> Key:
+        """What ``formula`` means, up to order and nesting of ``or``/``and``."""
+        return self.keys.get(formula, formula)
+
+    def define(self, node: Node, operator: str, arguments: list[tuple[str, str]], need: int = 0) -> tuple[str, str]:
+        """The formula ``operator(arguments)`` as a gate labelled for ``node``, written once per meaning."""
+        if operator == "atleast":
+            keys = [self.key(a) for a in arguments]
+            if len(set(keys)) < len(keys):  # coinciding arguments: the threshold itself
+                weights: dict[Key, int] = {}
+                first: dict[Key, tuple[str, str]] = {}
+                for argument, key in zip(arguments, keys, strict=True):
+                    weights[key] = weights.get(key, 0) + 1
+                    first.setdefault(key, argument)
+                items = sorted(((first[k], w) for k, w in weights.items()), key=lambda item: -item[1])
+                expanded = self.threshold(node, need, items)
+                assert expanded is not _FALSE and expanded is not _TRUE, "need is within the weights"
+                return expanded
+            if need >= len(arguments):
+                operator, need = "and", 0
+        distinct: dict[Key, tuple[str, str]] = {}
+        for argument in arguments:  # one requirement may arrive by two routes
+            distinct.setdefault(self.key(argument), argument)
+        unique = list(distinct.values())
+        if len(unique) == 1 and node != self.target:
+            return unique[0]
+        if operator == "atleast":
+            meaning: Key = ("atleast", need, frozenset(self.key(a) for a in unique))
+        else:
+            members: set[Key] = set()
+            for reference in unique:
+                key = self.key(reference)
+                members.update(key[1] if key[0] == operator else (key,))
+            meaning = (operator, frozenset(members))
+        if meaning in self.shared and node != self.target:
+            return self.shared[meaning]
         name = self.name("G")
         gate = ET.Element("define-gate", name=name)
         ET.SubElement(gate, "label").text = f"{node} is down" if isinstance(node, str) else label(node, self.graph)
-        if len(arguments) == 1:  # MEF operators take two or more: a lone argument stands by itself
+        if len(unique) == 1:  # MEF operators take two or more: a lone argument stands by itself
             formula = gate
         else:
             formula = ET.SubElement(gate, operator, min=str(need)) if need else ET.SubElement(gate, operator)
-        for kind, argument in arguments:
-            ET.SubElement(formula, kind, name=argument)
+        for kind, event in unique:
+            ET.SubElement(formula, kind, name=event)
         self.gates[name] = gate
-        return ("gate", name)
+        result = ("gate", name)
+        self.keys[result] = meaning
+        self.shared.setdefault(meaning, result)
+        return result
+
+    def threshold(self, node: Node, need: int, items: list[tuple[tuple[str, str], int]]) -> Formula:
+        """At least ``need`` down among arguments that count ``weight`` times each, in ``or``/``and``.
+
+        Shannon's expansion on the first argument: it is down and ``need - weight``
+        of the rest are, or ``need`` of the rest are.
+        """
+        if need <= 0:
+            return _TRUE
+        if sum(weight for _, weight in items) < need:
+            return _FALSE
+        (argument, weight), rest = items[0], items[1:]
+        live: list[tuple[str, str]] = []
+        with_it = self.threshold(node, need - weight, rest)
+        if with_it is _TRUE:
+            live.append(argument)
+        elif with_it is not _FALSE:
+            live.append(self.define(node, "and", [argument, with_it]))
+        without = self.threshold(node, need, rest)
+        if without is not _FALSE:
+            live.append(without)
+        if not live:
+            return _FALSE
+        return self.define(node, "or", live)
 
     def document(self) -> str:
         recursion = sys.getrecursionlimit()
