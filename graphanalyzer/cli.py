@@ -31,7 +31,7 @@ from graphanalyzer.analysis.diff import failures
 from graphanalyzer.analysis.exact import exact as exact_results
 from graphanalyzer.analysis.review import review
 from graphanalyzer.dump import dumps
-from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
+from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError, one_line
 from graphanalyzer.generate import generate as generate_estate
 from graphanalyzer.graph import check_ids, load
 from graphanalyzer.importers import Imported
@@ -609,7 +609,7 @@ def main() -> None:
         sys.stderr.write(f"{error}\n")
         sys.exit(2)
     except GraphanalyzerError as error:
-        sys.stderr.write(f"graphanalyzer: error: {error}\n")
+        sys.stderr.write(f"graphanalyzer: error: {one_line(str(error))}\n")
         sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()

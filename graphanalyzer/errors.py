@@ -8,12 +8,31 @@ it to stderr and exits with code 2.  Inventory problems carry positions:
 "estate.yaml:3:5: unknown field 'capacty' (did you mean 'capacity'?)"
 >>> str(InventoryError([p, Problem("estate.yaml", 1, 1, "missing field 'inventory'")]))
 "estate.yaml:1:1: missing field 'inventory'\\nestate.yaml:3:5: unknown field 'capacty' (did you mean 'capacity'?)"
+
+Whatever a message echoes from the input, one problem is one line:
+
+>>> print(Problem("x.yaml", 2, 3, "unknown field 'a\\nb'"))
+x.yaml:2:3: unknown field 'a\\nb'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Characters that would end a line or hide themselves on a terminal: line breaks
+# (including NEL and the Unicode separators), other controls, and format characters.
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that could break or hide a line escaped, as Python writes it.
+
+    >>> one_line("tab\\there\\nline\\u2028end é")
+    'tab\\\\there\\\\nline\\\\u2028end é'
+    """
+    return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -26,7 +45,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return f"{one_line(self.file)}:{self.line}:{self.column}: {one_line(self.message)}"
 
 
 class GraphanalyzerError(Exception):

@@ -122,3 +122,9 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_usage_error_echoing_the_input_stays_on_one_line() -> None:
+    result = run_cli("unplug", "example", "feed\nx\u2028y")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "'feed\\nx\\u2028y'" in result.stderr

@@ -282,6 +282,7 @@ def test_arbitrary_text_raises_only_inventory_errors(text: str) -> None:
         except InventoryError as error:
             assert error.problems
             assert all(p.line >= 1 and p.column >= 1 for p in error.problems)
+            assert all(len(str(p).splitlines()) == 1 for p in error.problems), "one problem, one line"
 
 
 @given(st.binary(max_size=300))
@@ -295,6 +296,7 @@ def test_arbitrary_bytes_raise_only_inventory_errors(data: bytes) -> None:
             load(path)
         except InventoryError as error:
             assert error.problems
+            assert all(len(str(p).splitlines()) == 1 for p in error.problems), "one problem, one line"
 
 
 @given(st.sampled_from(sorted(BAD)), st.integers(min_value=0, max_value=200), st.text(max_size=5))
@@ -308,3 +310,17 @@ def test_damaged_bad_inputs_raise_only_inventory_errors(case: str, at: int, junk
         path.write_text(text[:at] + junk + text[at:], encoding="utf-8", errors="surrogatepass")
         with contextlib.suppress(InventoryError):
             load(path)
+
+
+@pytest.mark.parametrize("breaker", ["\\n", "\\r", "\\x85", "\\u2028", "\\u2029", "\\x1e"])
+def test_one_problem_is_one_line_whatever_the_input_echoes(tmp_path: Path, breaker: str) -> None:
+    path = tmp_path / "i.yaml"
+    path.write_text(
+        f'inventory: x\nhosts:\n  "h{breaker}1":\n    "capa{breaker}city": 3\n    depends_on: ["pdu{breaker}a"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InventoryError) as caught:
+        load(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == len(caught.value.problems) >= 2
+    assert all(line.startswith(f"{path}:") for line in lines)
