@@ -59,6 +59,8 @@ app = typer.Typer(
 #: Where bundled example inventories live: inside an installed wheel, or in the source tree.
 _BUNDLED = (Path(__file__).parent / "inventories", Path(__file__).parent.parent / "inventories")
 DEFAULT_INVENTORY = "example"
+#: The largest estate ``generate`` makes: it is built whole in memory before it is written.
+MAX_GENERATED = 10_000_000
 
 
 class Format(enum.StrEnum):
@@ -266,9 +268,15 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     if not sys.stderr.isatty():
         yield lambda done: None
         return
-    from rich.progress import Progress
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    columns = (
+        TextColumn("trials"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} of {task.total:,.0f}, left"),
+        TimeRemainingColumn(elapsed_when_finished=True),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("trials", total=total)
         yield lambda done: bar.advance(task, done)
 
@@ -531,7 +539,10 @@ def unplug(
 
 @app.command()
 def generate(
-    components: Annotated[int, typer.Option("--components", "-n", help="How many components, exactly.")] = 1000,
+    components: Annotated[
+        int,
+        typer.Option("--components", "-n", min=1, max=MAX_GENERATED, help="How many components, exactly."),
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", "-s", help="The same seed gives the same estate.")] = 0,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the inventory here (default: standard output).")

@@ -170,9 +170,9 @@ def test_sampling_draws_distinct_trials_at_the_rate_asked() -> None:
 def test_a_seed_gives_one_result_whatever_the_batch_order() -> None:
     graph = load(resolve("birdsite-2009"))
     plan = compile_plan(graph, graph.graph["inventory"].services(), 150_000)
-    work = batches(plan, 150_000)
+    work = list(batches(plan, 150_000))
     assert len(work) == 3
-    forward = local(plan, 9, work, lambda done: None)
+    forward = local(plan, 9, iter(work), lambda done: None)
     tallies = [run_batch(plan, 9, i, n) for i, n in reversed(work)]
     backward = tallies[0]
     for tally in tallies[1:]:
@@ -297,3 +297,40 @@ def test_game_day_bad_id_range_points_at_it(tmp_path: Path) -> None:
     days.write_text('x: ["bad-[1:"]\n')
     result = run_cli("chaos", "example", "--scenarios", str(days))
     assert result.returncode == 2 and result.stderr.startswith(f"{days}:1:5: bad id range in 'bad-[1:'")
+
+
+def test_a_runaway_trial_count_holds_memory_flat_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def resident_kib(pid: int) -> int:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+    out = tmp_path / "out.json"
+    with out.open("w") as stdout:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "graphanalyzer", "chaos", "example", "--trials", str(10**12)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            samples = []
+            for _ in range(6):
+                time.sleep(1.5)
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                samples.append(resident_kib(process.pid))
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()
+    # Once running, memory does not grow with the trials done (the batch plan is never listed).
+    assert max(samples[2:]) - min(samples[2:]) < 20_000, samples
+    assert max(samples) < 400_000, samples
+    # Ctrl-C: the conventional status (128 + SIGINT), no traceback, nothing half-written.
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert out.read_text() == ""

@@ -49,6 +49,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -409,15 +410,25 @@ def run_batch(plan: Plan, seed: int, index: int, size: int) -> Tally:
     )
 
 
-def batches(plan: Plan, trials: int) -> list[tuple[int, int]]:
-    """The (index, size) of each batch of a run of ``trials``: fixed by the plan, not the executor."""
-    return [(i, min(plan.batch, trials - start)) for i, start in enumerate(range(0, trials, plan.batch))]
+def batches(plan: Plan, trials: int) -> Iterator[tuple[int, int]]:
+    """The (index, size) of each batch of a run of ``trials``: fixed by the plan, not the executor.
+
+    A generator, so a run of any length holds one batch at a time, never its list.
+
+    >>> from types import SimpleNamespace
+    >>> list(batches(SimpleNamespace(batch=64), 150))
+    [(0, 64), (1, 64), (2, 22)]
+    """
+    for index, start in enumerate(range(0, trials, plan.batch)):
+        yield index, min(plan.batch, trials - start)
 
 
-Executor = Callable[[Plan, int, list[tuple[int, int]], Callable[[int], None]], Tally]
+Executor = Callable[[Plan, int, Iterator[tuple[int, int]], Callable[[int], None]], Tally]
+#: Batches a Dask run keeps submitted at once per worker: enough to keep workers busy, bounded memory.
+IN_FLIGHT = 4
 
 
-def local(plan: Plan, seed: int, work: list[tuple[int, int]], progress: Callable[[int], None]) -> Tally:
+def local(plan: Plan, seed: int, work: Iterator[tuple[int, int]], progress: Callable[[int], None]) -> Tally:
     """Run the batches here, one after another."""
     total: Tally | None = None
     for index, size in work:
@@ -433,22 +444,31 @@ def on_dask(address: str | None = None) -> Executor:
 
     ``address`` is the scheduler's (``tcp://host:8786``); without one a LocalCluster
     of this machine's cores is started for the run.  The plan is sent to every
-    worker once; each task runs one batch and returns its counts.
+    worker once; each task runs one batch and returns its counts.  At most
+    :data:`IN_FLIGHT` tasks per worker are submitted at a time, so a run of any
+    length holds a bounded number of futures.
     """
 
-    def run(plan: Plan, seed: int, work: list[tuple[int, int]], progress: Callable[[int], None]) -> Tally:
+    def run(plan: Plan, seed: int, work: Iterator[tuple[int, int]], progress: Callable[[int], None]) -> Tally:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
             raise UsageError("--executor dask needs dask.distributed: pip install 'graphanalyzer[dask]'") from None
         with _cluster(address, LocalCluster) as where, Client(where) as client:  # type: ignore[no-untyped-call]
             shared = client.scatter(plan, broadcast=True)
-            futures = [client.submit(run_batch, shared, seed, index, size, pure=False) for index, size in work]
+            window = IN_FLIGHT * max(1, len(client.scheduler_info().get("workers", {})))
+
+            def submit(index: int, size: int) -> Any:
+                return client.submit(run_batch, shared, seed, index, size, pure=False)
+
+            pending = as_completed([submit(*batch) for batch in itertools.islice(work, window)])  # type: ignore[no-untyped-call]
             total: Tally | None = None
-            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            for future in pending:
                 tally: Tally = future.result()
                 total = tally if total is None else total + tally
                 progress(tally.trials)
+                for batch in itertools.islice(work, 1):
+                    pending.add(submit(*batch))
         assert total is not None
         return total
 
