@@ -468,7 +468,7 @@ def on_dask(address: str | None = None) -> Executor:
                 total = tally if total is None else total + tally
                 progress(tally.trials)
                 for batch in itertools.islice(work, 1):
-                    pending.add(submit(*batch))
+                    pending.add(submit(*batch))  # type: ignore[no-untyped-call]
         assert total is not None
         return total
 
