@@ -94,6 +94,8 @@ def component_fields(component: Component, *, with_kind: bool) -> str:
         fields.append(f'"capacity": {_number(component.capacity)}')
     if component.availability != DEFAULT_AVAILABILITY:
         fields.append(f'"availability": {_number(component.availability)}')
+    if component.slo is not None:
+        fields.append(f'"slo": {_number(component.slo)}')
     if component.description is not None:
         fields.append(f'"description": {quoted(component.description)}')
     if component.owner is not None:

@@ -63,8 +63,8 @@ from graphanalyzer.yamltext import Path as YPath
 MAX_BYTES = 256 * 2**20
 
 _TOP = ("inventory", "description", "defaults", "include", "accept", "components", *SECTIONS)
-_FIELDS = frozenset(("kind", "in", "depends_on", "capacity", "availability", "description", "owner", "tags"))
-_DEFAULTS = ("availability", "capacity", "owner", "tags")
+_FIELDS = frozenset(("kind", "in", "depends_on", "capacity", "availability", "slo", "description", "owner", "tags"))
+_DEFAULTS = ("availability", "capacity", "owner", "slo", "tags")
 _GROUP = ("any", "at_least", "of", "demand")
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _INTEGER = re.compile(r"[-+]?[0-9]+")
@@ -323,6 +323,8 @@ class _Loader:
                 result.tags.update(tags if isinstance(tags, dict) else {})
             elif key == "owner":
                 result.values[key] = self._text(index, path, item, key)
+            elif key == "slo":
+                result.values[key] = self._slo(index, path, item)
             else:
                 result.values[key] = self._field_number(index, path, item, key)
         return result
@@ -459,6 +461,8 @@ class _Loader:
             availability = values.get("availability")
         else:
             availability = self._field_number(index, (*where, "availability"), availability, "availability")
+        slo = get("slo")
+        slo = values.get("slo") if slo is None else self._slo(index, (*where, "slo"), slo)
         description = get("description")
         if description is not None and description.__class__ is not str:
             description = self._text(index, (*where, "description"), description, "description")
@@ -481,10 +485,10 @@ class _Loader:
             # checked, so that one run reports every problem.
             kind, container, capacity = _valid(kind, "?"), _valid(container, None), _valid(capacity, None)
             availability = _valid(availability, DEFAULT_AVAILABILITY)
-            description, owner = _valid(description, None), _valid(owner, None)
+            description, owner, slo = _valid(description, None), _valid(owner, None), _valid(slo, None)
         for cid in ids:
             self.components[cid] = Component(
-                cid, kind, container, requires, capacity, availability, description, owner, tag_items
+                cid, kind, container, requires, capacity, availability, description, owner, tag_items, slo
             )
 
     def _field_number(self, index: int, path: YPath, value: Any, name: str) -> Any:
@@ -496,6 +500,19 @@ class _Loader:
         if number < 0:
             return self.issue(index, path, f"{name} must not be negative, not {value}")
         return number
+
+    def _slo(self, index: int, path: YPath, value: Any) -> Any:
+        """An availability objective: ``99.95%`` or ``0.9995``, as a fraction in (0, 1]."""
+        text = value.strip() if isinstance(value, str) else value
+        percent = isinstance(text, str) and text.endswith("%")
+        number = self._number(index, path, text[:-1].rstrip() if percent else text, "slo")
+        if number is None or number is _INVALID:
+            return number
+        if percent and not 0 < number <= 100:
+            return self.issue(index, path, f"slo must be a percentage in (0, 100], not {value}")
+        if not percent and not 0 < number <= 1:
+            return self.issue(index, path, f"slo must be in (0, 1] or a percentage like 99.95%, not {value}")
+        return round(number / 100, 12) if percent else number
 
     def _requirements(self, index: int, path: YPath, value: Any) -> Any:
         if value is None:

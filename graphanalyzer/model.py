@@ -104,6 +104,8 @@ class Component:
     description: str | None = None
     owner: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
+    #: The availability objective, a fraction in (0, 1] (``slo: 99.95%`` in the inventory).
+    slo: float | None = None
 
 
 #: Where a component was declared: file, and 1-based line and column of its key.

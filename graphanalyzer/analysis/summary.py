@@ -9,8 +9,8 @@
 {'inventory': 'tiny', 'components': 2, 'by_kind': {'host': 1, 'service': 1}, 'warnings': []}
 >>> validate(inv, cycles=[["app"]])["warnings"]
 ['?:1:1: warning: dependency cycle: app → app (legal: it stays up until something in it breaks)']
->>> show(inv)["services"]
-[{'id': 'app', 'in': None, 'owner': None, 'requires': [{'at_least': 1, 'of': ['web-1'], 'demand': 5}, 'web-1']}]
+>>> show(inv)["services"][0]["requires"]
+[{'at_least': 1, 'of': ['web-1'], 'demand': 5}, 'web-1']
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def show(inventory: Inventory) -> dict[str, Any]:
                 "id": sid,
                 "in": service.container,
                 "owner": service.owner,
+                "slo": service.slo,
                 "requires": [requirement(r) for r in service.requires],
             }
         )

@@ -18,6 +18,7 @@ from graphanalyzer.render.text import (
     listing,
     requirement_text,
     shortfall_text,
+    slo_text,
 )
 
 
@@ -54,10 +55,15 @@ def show(result: dict[str, Any]) -> str:
     lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
     lines.extend(["", "### Services", ""])
     rows = [
-        [s["id"], "; ".join(requirement_text(r) for r in s["requires"]) or "(nothing)", s["owner"] or ""]
+        [
+            s["id"],
+            "; ".join(requirement_text(r) for r in s["requires"]) or "(nothing)",
+            slo_text(s.get("slo")),
+            s["owner"] or "",
+        ]
         for s in result["services"]
     ]
-    lines.extend(_table(["service", "needs", "owner"], rows, "lll"))
+    lines.extend(_table(["service", "needs", "slo", "owner"], rows, "llrl"))
     return "\n".join(lines) + "\n"
 
 

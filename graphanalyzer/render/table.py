@@ -21,6 +21,7 @@ from graphanalyzer.render.text import (
     listing,
     requirement_text,
     shortfall_text,
+    slo_text,
 )
 
 
@@ -50,10 +51,13 @@ def show(result: dict[str, Any]) -> RenderableType:
     services = Table(title="services and what they need directly", title_justify="left")
     services.add_column("service", style="bold")
     services.add_column("needs")
+    services.add_column("slo", justify="right")
     services.add_column("owner")
     for service in result["services"]:
         needs = "\n".join(requirement_text(r) for r in service["requires"]) or "(nothing)"
-        services.add_row(Text(service["id"]), Text(needs), Text(service["owner"] or ""))
+        services.add_row(
+            Text(service["id"]), Text(needs), Text(slo_text(service.get("slo"))), Text(service["owner"] or "")
+        )
     return Group(heading, _kinds(result["by_kind"], "components by kind"), services)
 
 

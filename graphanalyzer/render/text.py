@@ -80,3 +80,12 @@ def degraded_text(sid: str, shortfalls: dict[str, list[dict[str, Any]]]) -> str:
     """
     text = shortfall_text({"shortfall": shortfalls.get(sid, [])})
     return f"{sid} ({text[2:]})" if text else sid
+
+
+def slo_text(slo: float | None) -> str:
+    """An availability objective as people write it.
+
+    >>> slo_text(0.9995), slo_text(None)
+    ('99.95%', '')
+    """
+    return "" if slo is None else f"{100 * slo:.6g}%"
