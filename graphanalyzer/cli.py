@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from graphanalyzer import __version__
-from graphanalyzer.analysis import capacity, gameday, summary
+from graphanalyzer.analysis import audit, capacity, gameday, summary
 from graphanalyzer.analysis import chaos as monkey
 from graphanalyzer.analysis import spof as spofs
 from graphanalyzer.analysis import unplug as unplugging
@@ -260,6 +260,54 @@ def chaos(
     with _progress(trials) as advance:
         result = monkey.chaos(graph, trials, seed, targets, top=top, executor=run, progress=advance)
     _emit("chaos", result, format)
+
+
+class AuditGate(enum.StrEnum):
+    slo = "slo"
+    spof = "spof"
+
+
+@app.command("audit")
+def audit_command(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="Risks to list with verified fixes (0: all).")] = 10,
+    fail_on: Annotated[
+        AuditGate | None,
+        typer.Option("--fail-on", help="Exit 1 if a service misses its SLO, or an unaccepted SPOF remains."),
+    ] = None,
+    apply: Annotated[
+        list[str] | None, typer.Option("--apply", help="Apply risk R1's fix (repeat for more); needs -o.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="With --apply: write the fixed design here.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file.")] = False,
+    format: FormatOption = None,
+) -> None:
+    """Audit the design: availability against each SLO, the risks ranked, and fixes the engine verified.
+
+    Example: graphanalyzer audit example --apply R1 -o fixed.yaml
+    """
+    graph = load(resolve(inventory))
+    if apply and output is None:
+        raise UsageError("--apply writes the fixed design: name the file with -o FILE")
+    inputs = {Path(f).resolve() for f in graph.graph["inventory"].files}
+    if output is not None and output.resolve() in inputs:
+        raise UsageError(f"{output}: is a file of the inventory; the tool never writes over its input")
+    targets = check_ids(graph, service) if service else None
+    done = audit.run(graph, targets, top)
+    if apply:
+        assert output is not None
+        _write(output, dumps(done.apply(graph.graph["inventory"], apply)), force)
+        sys.stderr.write(f"wrote {output}: the design with {', '.join(apply)} applied\n")
+    _emit("audit", done.result, format)
+    if fail_on is AuditGate.slo and any(s["meets_slo"] is False for s in done.result["services"].values()):
+        raise typer.Exit(1)
+    if fail_on is AuditGate.spof and done.result["unaccepted_spofs"]:
+        raise typer.Exit(1)
 
 
 @contextmanager

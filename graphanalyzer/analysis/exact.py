@@ -42,43 +42,53 @@ from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
 MAX_NODES = 2_000_000
 
 
-def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top: int = 0) -> dict[str, Any]:
-    """Exact results in the shape of :func:`~graphanalyzer.analysis.chaos.chaos` (``stderr`` is 0)."""
-    chosen = list(targets) if targets else graph.graph["inventory"].services()
-    if not chosen:
-        raise UsageError("the inventory has no services: name targets with --service")
-    nodes, succ, _ = internals(graph)
-    bdd = autoref.BDD()
-    down: dict[Node, autoref.Function] = {}
-    notup: dict[Node, autoref.Function] = {}
-    variable: dict[str, str] = {}
-    probability: dict[str, float] = {}
+class TooLarge(UsageError):
+    """Raised when a diagram would pass its node limit."""
 
-    def evaluate(node: Node) -> tuple[autoref.Function, autoref.Function]:
-        requirements = list(succ[node])
-        gate = nodes[node].get("gate")
-        if gate is None:
-            d = n = bdd.var(variable[node])  # type: ignore[index]
-            for r in requirements:
-                d, n = d | down.get(r, bdd.false), n | notup.get(r, bdd.false)
+
+class _Diagrams:
+    """Each node's "down" and "not up" as BDDs over the failures of a cone's components."""
+
+    def __init__(
+        self, graph: nx.DiGraph[Node], chosen: Sequence[str], limit: int | None = None, *, degraded: bool = True
+    ) -> None:
+        limit = limit or MAX_NODES
+        self.graph = graph
+        self.bdd = autoref.BDD()
+        self.down: dict[Node, autoref.Function] = {}
+        self.notup: dict[Node, autoref.Function] = {}
+        self.variable: dict[str, str] = {}
+        self.probability: dict[str, float] = {}
+        self.memo: dict[Any, float] = {}
+        nodes, succ, _ = internals(graph)
+        bdd, down, notup = self.bdd, self.down, self.notup
+
+        def evaluate(node: Node) -> tuple[autoref.Function, autoref.Function]:
+            requirements = list(succ[node])
+            gate = nodes[node].get("gate")
+            if gate is None:
+                d = n = bdd.var(self.variable[node])  # type: ignore[index]
+                for r in requirements:
+                    d, n = d | down.get(r, bdd.false), n | notup.get(r, bdd.false)
+                return d, n
+            alive = [~down.get(m, bdd.false) for m in requirements]
+            d = ~_at_least(bdd, gate.at_least, alive)
+            if not degraded:  # only "down" is wanted: "not up" stays false
+                return d, bdd.false
+            up = [~notup.get(m, bdd.false) for m in requirements]
+            n = d | ~_at_least(bdd, gate.at_least, up)
+            if gate.demand is not None:
+                capacity = [float(nodes[m]["component"].capacity or 0) for m in requirements]
+                n |= _short(bdd, alive, capacity, float(gate.demand))
             return d, n
-        alive = [~down.get(m, bdd.false) for m in requirements]
-        up = [~notup.get(m, bdd.false) for m in requirements]
-        d = ~_at_least(bdd, gate.at_least, alive)
-        n = d | ~_at_least(bdd, gate.at_least, up)
-        if gate.demand is not None:
-            capacity = [float(nodes[m]["component"].capacity or 0) for m in requirements]
-            n |= _short(bdd, alive, capacity, float(gate.demand))
-        return d, n
 
-    try:
         for members in sets_first(graph, cone(graph, chosen)):
             cyclic = len(members) > 1 or any(m in succ[m] for m in members)
             for member in sorted(members, key=str):
                 if not is_gate(member):
-                    variable[member] = name = f"x{len(variable)}"  # type: ignore[index]
+                    self.variable[member] = name = f"x{len(self.variable)}"  # type: ignore[index]
                     bdd.declare(name)
-                    probability[name] = 1.0 - nodes[member]["component"].availability
+                    self.probability[name] = 1.0 - nodes[member]["component"].availability
             changed = True
             while changed:  # once for a single node; to the greatest fixed point in a cycle
                 changed = False
@@ -87,29 +97,64 @@ def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top:
                     d, n = evaluate(member)
                     down[member], notup[member] = d | old[0], n | old[1]
                     changed |= cyclic and (down[member] != old[0] or notup[member] != old[1])
-                if len(bdd) > MAX_NODES:
-                    raise UsageError(f"the inventory is too large for --exact (over {MAX_NODES:,} diagram nodes)")
+                if len(bdd) > limit:
+                    self.close()
+                    raise TooLarge(f"the inventory is too large for --exact (over {limit:,} diagram nodes)")
 
-        memo: dict[Any, float] = {}
+    def chance(self, u: autoref.Function) -> float:
+        """The probability that ``u`` holds (Shannon expansion, memoized)."""
+        bdd = self.bdd
+        if u == bdd.true:
+            return 1.0
+        if u == bdd.false:
+            return 0.0
+        key = (u.node, u.negated)
+        if key not in self.memo:
+            v = str(u.var)  # a constant was handled above: u has a top variable
+            p = self.probability[v]
+            self.memo[key] = p * self.chance(bdd.let({v: True}, u)) + (1 - p) * self.chance(bdd.let({v: False}, u))
+        return self.memo[key]
 
-        def chance(u: autoref.Function) -> float:
-            if u == bdd.true:
-                return 1.0
-            if u == bdd.false:
-                return 0.0
-            key = (u.node, u.negated)
-            if key not in memo:
-                v = str(u.var)  # a constant was handled above: u has a top variable
-                p = probability[v]
-                memo[key] = p * chance(bdd.let({v: True}, u)) + (1 - p) * chance(bdd.let({v: False}, u))
-            return memo[key]
+    def close(self) -> None:
+        """Release the diagram's nodes while the manager lives (dd checks at exit)."""
+        self.down.clear()
+        self.notup.clear()
+        gc.collect()  # the memo cycles of _short hold nodes too
 
+
+def unavailability(graph: nx.DiGraph[Node], target: str, limit: int | None = None) -> float:
+    """The exact probability that ``target`` is down, from a diagram of its cone alone.
+
+    Raises :class:`TooLarge` when the diagram would pass ``limit`` nodes.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"feed": Component("feed", "power", availability=0.9),
+    ...                           "app": Component("app", "service", requires=("feed",), availability=1)}))
+    >>> round(unavailability(g, "app"), 12)
+    0.1
+    """
+    diagrams = _Diagrams(graph, [target], limit, degraded=False)
+    try:
+        return diagrams.chance(diagrams.down[target])
+    finally:
+        diagrams.close()
+
+
+def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top: int = 0) -> dict[str, Any]:
+    """Exact results in the shape of :func:`~graphanalyzer.analysis.chaos.chaos` (``stderr`` is 0)."""
+    chosen = list(targets) if targets else graph.graph["inventory"].services()
+    if not chosen:
+        raise UsageError("the inventory has no services: name targets with --service")
+    diagrams = _Diagrams(graph, chosen)
+    bdd, down, notup, chance = diagrams.bdd, diagrams.down, diagrams.notup, diagrams.chance
+    try:
         services: dict[str, Any] = {}
         for target in chosen:
             risk, reached = chance(down[target]), cone(graph, [target])
             importance = [
                 measures(cid, risk, chance(bdd.let({v: True}, down[target])), chance(bdd.let({v: False}, down[target])))
-                for cid, v in variable.items()
+                for cid, v in diagrams.variable.items()
                 if cid in reached
             ]
             importance.sort(key=lambda entry: (-entry["birnbaum"], entry["component"]))
@@ -119,10 +164,8 @@ def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top:
                 "degraded": chance(notup[target]) - risk,
                 "importance": importance[:top] if top else importance,
             }
-    finally:  # release the diagram's nodes while the manager lives (dd checks at exit)
-        down.clear()
-        notup.clear()
-        gc.collect()  # the memo cycles of _short hold nodes too
+    finally:
+        diagrams.close()
     return {"trials": None, "seed": None, "exact": True, "services": services}
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import (
+    audit_risks,
+    audit_services,
     availability_text,
     degraded_text,
     importance_text,
@@ -334,3 +336,28 @@ def diff(result: dict[str, Any]) -> str:
 
 def _change(pair: dict[str, Any]) -> str:
     return str(pair["new"]) if pair["old"] is None or pair["old"] == pair["new"] else f"{pair['old']} → {pair['new']}"
+
+
+def audit(result: dict[str, Any]) -> str:
+    lines = [f"## Audit of `{cell(result['inventory'])}`", "", "### Verdict per service", ""]
+    header = ["service", "availability", "SLO", "down/yr", "method", "carried by"]
+    lines.extend(_table(header, audit_services(result), "lrlrll"))
+    shown = len(result["risks"])
+    lines.extend(["", f"### Risks, costliest first ({shown:,} of {result['risks_found']:,})", ""])
+    lines.extend(_table(["risk", "finding", "verified fix", "gain"], audit_risks(result), "llll"))
+    patches = [r for r in result["risks"] if r["fix"] is not None]
+    if patches:
+        lines.extend(["", "<details><summary>The YAML of each fix</summary>", ""])
+        for risk in patches:
+            lines.extend(
+                [
+                    f"{risk['id']}: {cell(risk['fix']['description'])}",
+                    "",
+                    "```yaml",
+                    risk["fix"]["patch"].rstrip(),
+                    "```",
+                    "",
+                ]
+            )
+        lines.append("</details>")
+    return "\n".join(lines) + "\n"

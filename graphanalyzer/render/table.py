@@ -15,6 +15,8 @@ from rich.tree import Tree
 
 from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import (
+    audit_risks,
+    audit_services,
     availability_text,
     degraded_text,
     importance_text,
@@ -300,3 +302,21 @@ def _markdown_text(text: str) -> RenderableType:
     from rich.markdown import Markdown
 
     return Markdown(text)
+
+
+def audit(result: dict[str, Any]) -> RenderableType:
+    services = Table(title=f"{result['inventory']}: verdict per service", title_justify="left")
+    for name, justify in (("service", "left"), ("availability", "right"), ("SLO", "left"), ("down/yr", "right")):
+        services.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    services.add_column("method")
+    services.add_column("carried by", overflow="fold")
+    for row in audit_services(result):
+        services.add_row(*(Text(v) for v in row))
+    shown = len(result["risks"])
+    title = f"risks, costliest first ({shown:,} of {result['risks_found']:,})"
+    risks = Table(title=title, title_justify="left")
+    for name in ("risk", "finding", "verified fix", "gain"):
+        risks.add_column(name, overflow="fold")
+    for row in audit_risks(result):
+        risks.add_row(*(Text(v) for v in row))
+    return Group(services, risks)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from graphanalyzer.model import magnitude, number
@@ -89,3 +90,69 @@ def slo_text(slo: float | None) -> str:
     ('99.95%', '')
     """
     return "" if slo is None else f"{100 * slo:.6g}%"
+
+
+def downtime_text(minutes: float) -> str:
+    """Expected downtime a year, in the unit people reason in.
+
+    >>> downtime_text(525.96), downtime_text(4.38), downtime_text(0.2), downtime_text(2880)
+    ('8.8 h', '4.4 min', '12 s', '2.0 d')
+    """
+    for size, unit in ((1440, "d"), (60, "h"), (1, "min")):
+        if minutes >= size:
+            return f"{minutes / size:,.1f} {unit}"
+    return f"{minutes * 60:.0f} s"
+
+
+def percent_text(fraction: float, error: float | None = None) -> str:
+    """An availability as a percentage, with as many decimals as its nines need, and its error.
+
+    >>> percent_text(0.998001), percent_text(0.99999123, 2e-7), percent_text(1.0)
+    ('99.8001%', '99.99912% ± 0.00002%', '100%')
+    """
+    if fraction >= 1:
+        return "100%"
+    digits = max(2, min(8, 2 - math.floor(math.log10(1 - fraction)) + 1))
+    text = f"{100 * fraction:.{digits}f}%"
+    return f"{text} ± {100 * error:.{digits}f}%" if error else text
+
+
+def audit_services(result: dict[str, Any]) -> list[list[str]]:
+    """The audit's verdict rows, shared by the table and Markdown: one per service."""
+    rows = []
+    for sid, s in result["services"].items():
+        verdict = "no SLO" if s["meets_slo"] is None else "meets" if s["meets_slo"] else "MISSES"
+        slo = "" if s["slo"] is None else f" {slo_text(s['slo'])}"
+        top = ", ".join(f"{c['component']} {100 * c['share']:.0f}%" for c in s["contributors"][:3])
+        rows.append(
+            [
+                sid,
+                percent_text(s["availability"], s["error"] if s["method"] != "exact" else None),
+                f"{verdict}{slo}",
+                downtime_text(s["downtime_minutes_per_year"]),
+                s["method"],
+                top,
+            ]
+        )
+    return rows
+
+
+def audit_risks(result: dict[str, Any]) -> list[list[str]]:
+    """The risk register's rows, shared by the table and Markdown: finding, fix, measured gain."""
+    rows = []
+    for risk in result["risks"]:
+        finding = (
+            risk["finding"]
+            + (" (by design)" if risk["by_design"] else "")
+            + (" (accepted)" if risk["accepted"] else "")
+        )
+        fix = risk["fix"]
+        if fix is None:
+            rows.append([risk["id"], finding, "no verified fix", ""])
+            continue
+        gain = fix["gain"]
+        parts = [f"-{downtime_text(gain['downtime_minutes_per_year'])} down/yr"]
+        if gain["spofs_removed"]:
+            parts.append(f"removes SPOF {', '.join(gain['spofs_removed'])}")
+        rows.append([risk["id"], finding, fix["description"], "; ".join(parts)])
+    return rows

@@ -1,0 +1,548 @@
+"""The audit: a verdict per service against its SLO, a ranked risk register, and verified fixes.
+
+For every target the audit gives its predicted availability, whether it meets its
+``slo``, the expected downtime per year, and the components (and pairs of them)
+that carry most of its unavailability.  Availability is exact where the target's
+cone allows a small binary decision diagram (:func:`exact.unavailability`, one
+diagram per cone); otherwise it is a *bound* from the minimal cut sets of up to
+three components, as fault-tree tools compute it: ``1 - prod(1 - P(C))`` over the
+cut sets ``C``, with an error that covers both the approximation (the gap to the
+second Bonferroni bound) and every failure of four or more components of the cone
+(the chance that four or more fail at all), so the exact value lies within
+``error`` of the figure.
+
+Risks are findings of the engine (:func:`spof.spof`, :func:`capacity.headroom`):
+a single point of failure, redundancy one failure defeats, a group whose demand
+survives no failure, a service missing its SLO.  Each comes with a proposed
+change from a small vocabulary — move a member of a group to a failure domain its
+siblings do not share, add a peer in another domain, add capacity — and every
+change is applied to a copy of the design and analysed again by the same engine:
+the risk register reports the measured gain, and a change that does not remove
+its finding is never proposed.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "feed-a": Component("feed-a", "power"), "feed-b": Component("feed-b", "power"),
+...     "pdu-1": Component("pdu-1", "power", requires=("feed-a",)),
+...     "pdu-2": Component("pdu-2", "power", requires=("feed-a",)),
+...     "app": Component("app", "service", requires=(Group(("pdu-1", "pdu-2")),), slo=0.9995),
+... }))
+>>> result = audit(g)
+>>> app = result["services"]["app"]
+>>> app["method"], round(app["availability"], 6), app["meets_slo"]
+('exact', 0.998, False)
+>>> risk = next(r for r in result["risks"] if r["kind"] == "illusory")
+>>> risk["kind"], risk["components"], risk["fix"]["description"]
+('illusory', ['feed-a'], 'make pdu-2 depend on feed-b instead of feed-a')
+>>> risk["fix"]["gain"]["spofs_removed"], [round(a, 6) for a in risk["fix"]["gain"]["availability"]["app"]]
+(['feed-a'], [0.998, 0.998996])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import networkx as nx
+
+from graphanalyzer.analysis import capacity, exact, spof
+from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.dump import component_fields, scalar
+from graphanalyzer.errors import UsageError
+from graphanalyzer.graph import Node, build, check_ids, cone
+from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement
+
+MINUTES_PER_YEAR = 365.25 * 24 * 60
+#: Cones with at most this many components get an exact diagram ...
+EXACT_COMPONENTS = 80
+#: ... unless it grows past this many nodes; then the cut-set bound is used.
+EXACT_NODES = 40_000
+#: Cut sets of up to this many components make the bound.
+BOUND_ORDER = 3
+#: Contributors listed per service.
+CONTRIBUTORS = 5
+#: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
+INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A proposed change: components replaced or added, in words and as YAML to paste."""
+
+    description: str
+    changes: tuple[Component, ...]
+
+    def apply(self, inventory: Inventory) -> Inventory:
+        """The inventory with the change made (a new one: the input is never touched)."""
+        components = dict(inventory.components)
+        for component in self.changes:
+            components[component.id] = component
+        return replace(inventory, components=components, origins={}, warnings=())
+
+    def patch(self, inventory: Inventory) -> str:
+        """The YAML the change adds or edits, under the sections it belongs in."""
+        sections = {kind: section for section, kind in SECTIONS.items()}
+        by_section: dict[str, list[str]] = {}
+        for component in self.changes:
+            verb = "edit" if component.id in inventory.components else "add"
+            section = sections.get(component.kind, "components")
+            fields = component_fields(component, with_kind=section == "components")
+            by_section.setdefault(section, []).append(f"  {scalar(component.id)}: {fields}  # {verb}")
+        return "".join(f"{section}:\n" + "\n".join(lines) + "\n" for section, lines in by_section.items())
+
+
+@dataclass(frozen=True)
+class Audit:
+    """An audit's JSON result, and the verified fix of each risk by id (for ``--apply``)."""
+
+    result: dict[str, Any]
+    fixes: dict[str, Fix]
+
+    def apply(self, inventory: Inventory, ids: Sequence[str]) -> Inventory:
+        """The inventory with the fixes of risks ``ids`` (``R1``...) applied, in that order."""
+        risks = [r["id"] for r in self.result["risks"]]
+        for rid in ids:
+            if rid not in risks:
+                raise UsageError(f"no risk {rid!r} in this audit (risks: {', '.join(risks) or 'none'})")
+            if rid not in self.fixes:
+                raise UsageError(f"{rid} has no verified fix to apply")
+            inventory = self.fixes[rid].apply(inventory)
+        return inventory
+
+
+def audit(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int = 10) -> dict[str, Any]:
+    """The verdict per target (services by default) and the ``top`` risks with verified fixes."""
+    return run(graph, targets, top).result
+
+
+def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int = 10) -> Audit:
+    """:func:`audit`, keeping each proposed :class:`Fix` for ``--apply``."""
+    inventory: Inventory = graph.graph["inventory"]
+    chosen = check_ids(graph, targets) if targets else inventory.services()
+    if not chosen:
+        raise UsageError("the inventory has no services: name targets with --service")
+    families = minimal_cut_sets(graph, chosen, BOUND_ORDER)
+    services = {target: verdict(graph, target, families[target]) for target in chosen}
+    found = findings(graph, chosen, services)
+    risks, fixes = [], {}
+    for number, finding in enumerate(found[: top or None], 1):
+        rid = f"R{number}"
+        proposed = propose(graph, finding, services)
+        if proposed is not None:
+            fixes[rid] = proposed[1]
+        risks.append({"id": rid, **finding, "fix": None if proposed is None else proposed[0]})
+    unaccepted = sorted(
+        {c for f in found if f["kind"] in ("spof", "illusory") and not f["accepted"] for c in f["components"]}
+    )
+    result = {
+        "inventory": inventory.name,
+        "services": services,
+        "risks": risks,
+        "risks_found": len(found),
+        "unaccepted_spofs": unaccepted,
+    }
+    return Audit(result, fixes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verdicts
+
+
+def verdict(graph: nx.DiGraph[Node], target: str, family: Iterable[frozenset[str]]) -> dict[str, Any]:
+    """One target's availability (exact or bound), SLO, downtime per year and contributors."""
+    inventory: Inventory = graph.graph["inventory"]
+    q = {cid: 1 - inventory.components[cid].availability for cid in cone(graph, [target]) if isinstance(cid, str)}
+    cuts = sorted(family, key=lambda cut: (-_chance(cut, q), sorted(cut)))
+    unavailable, method, error = None, "exact", None
+    if len(q) <= EXACT_COMPONENTS:
+        try:
+            unavailable = exact.unavailability(graph, target, EXACT_NODES)
+            error = 0.0
+        except exact.TooLarge:
+            pass
+    if unavailable is None:
+        unavailable, error = bound(cuts, q, BOUND_ORDER)
+        method = "bound"
+    availability = 1 - unavailable
+    slo = inventory.components[target].slo
+    return {
+        "availability": availability,
+        "method": method,
+        "error": error,
+        "slo": slo,
+        "meets_slo": None if slo is None else availability >= slo,
+        "downtime_minutes_per_year": unavailable * MINUTES_PER_YEAR,
+        "contributors": contributors(graph, cuts, q, unavailable),
+    }
+
+
+def _chance(cut: Iterable[str], q: dict[str, float]) -> float:
+    return math.prod(q[c] for c in cut)
+
+
+def bound(cuts: Sequence[frozenset[str]], q: dict[str, float], order: int) -> tuple[float, float]:
+    """Unavailability from the minimal cut sets of up to ``order`` components, and its error.
+
+    The figure is the min-cut upper bound ``1 - prod(1 - P(C))``.  The exact value
+    lies above the second Bonferroni bound of those cut sets (or the likeliest one,
+    when there are too many pairs) and below the figure plus the chance that more
+    than ``order`` components of the cone fail, which every larger cut set needs.
+
+    >>> q = {"a": 0.01, "b": 0.01, "s": 0.001}
+    >>> figure, error = bound([frozenset("s"), frozenset("ab")], q, 2)
+    >>> round(figure, 9), error > 0
+    (0.0010999, True)
+    """
+    chances = [_chance(cut, q) for cut in cuts]
+    figure = 1 - math.prod(1 - p for p in chances)
+    if len(cuts) <= 2000:
+        pairs = sum(_chance(cuts[i] | cuts[j], q) for i in range(len(cuts)) for j in range(i + 1, len(cuts)))
+        lower = max(sum(chances) - pairs, max(chances, default=0.0))
+    else:
+        lower = max(chances, default=0.0)
+    return figure, (figure - lower) + _more_than(order, list(q.values()))
+
+
+def _more_than(k: int, chances: list[float]) -> float:
+    """The chance that more than ``k`` of independent events happen (Poisson-binomial tail)."""
+    exactly = [1.0] + [0.0] * k  # P(exactly j so far), for j <= k
+    for p in chances:
+        for j in range(k, 0, -1):
+            exactly[j] = exactly[j] * (1 - p) + exactly[j - 1] * p
+        exactly[0] *= 1 - p
+    return max(0.0, 1 - sum(exactly))
+
+
+def contributors(
+    graph: nx.DiGraph[Node], cuts: Sequence[frozenset[str]], q: dict[str, float], unavailable: float
+) -> list[dict[str, Any]]:
+    """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1)."""
+    inventory: Inventory = graph.graph["inventory"]
+    small = [cut for cut in cuts if len(cut) <= 2]
+    total = max(unavailable, sum(_chance(cut, q) for cut in cuts))
+    listed = []
+    for cut in small[:CONTRIBUTORS]:
+        ids = sorted(cut)
+        entry: dict[str, Any] = {
+            "component": " + ".join(ids),
+            "kind": " + ".join(inventory.components[c].kind for c in ids),
+            "share": _chance(cut, q) / total if total else 0.0,
+        }
+        if len(ids) > 1:
+            entry["components"] = ids
+        listed.append(entry)
+    return listed
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings
+
+
+def findings(graph: nx.DiGraph[Node], targets: list[str], services: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every risk, ranked by the downtime it costs a year (summed over what it breaks), then breadth."""
+    inventory: Inventory = graph.graph["inventory"]
+    result = spof.spof(graph, targets)
+    accepted = inventory.accepted_now()
+    defeats: dict[str, list[dict[str, Any]]] = {}
+    for entry in result["illusory_redundancy"]:
+        for shared in entry["shared"]:
+            defeats.setdefault(shared, []).append(entry)
+    kinds = inventory.by_kind()
+    found = []
+    for entry in result["spofs"]:
+        cid = entry["component"]
+        component = inventory.components[cid]
+        groups = defeats.get(cid, [])
+        cost = (1 - component.availability) * MINUTES_PER_YEAR * len(entry["breaks"])
+        if groups:
+            group = groups[0]
+            what = f"{cid} defeats the redundancy of {group['group_of']} ({', '.join(group['members'])})"
+        else:
+            what = f"losing {cid} takes down {_listing(entry['breaks'])}"
+        found.append(
+            {
+                "kind": "illusory" if groups else "spof",
+                "components": [cid],
+                "breaks": entry["breaks"],
+                "finding": what,
+                "by_design": component.kind == "service" or (component.kind == "site" and kinds["site"] == 1),
+                "accepted": cid in accepted,
+                "downtime_minutes_per_year": cost,
+            }
+        )
+    for group in capacity.headroom(graph)["groups"]:
+        if group["tolerates"] == 0 and group["service"] in services:
+            found.append(
+                {
+                    "kind": "capacity",
+                    "components": group["members"],
+                    "breaks": [group["service"]],
+                    "finding": f"{group['service']} needs {group['demand']:,} of {group['capacity']:,} "
+                    f"from {', '.join(group['members'])}: losing any one leaves it short",
+                    "by_design": False,
+                    "accepted": False,
+                    "downtime_minutes_per_year": 0.0,
+                }
+            )
+    for sid, service in services.items():
+        if service["meets_slo"] is False:
+            found.append(
+                {
+                    "kind": "slo",
+                    "components": [sid],
+                    "breaks": [sid],
+                    "finding": f"{sid} is predicted at {100 * service['availability']:.4f}%, "
+                    f"below its objective of {100 * service['slo']:.4g}%",
+                    "by_design": False,
+                    "accepted": False,
+                    "downtime_minutes_per_year": service["downtime_minutes_per_year"]
+                    - (1 - service["slo"]) * MINUTES_PER_YEAR,
+                }
+            )
+    found.sort(key=lambda f: (f["by_design"], f["accepted"], -f["downtime_minutes_per_year"], -len(f["breaks"])))
+    return found
+
+
+def _listing(ids: list[str], most: int = 4) -> str:
+    shown = ", ".join(ids[:most])
+    return shown if len(ids) <= most else f"{shown} and {len(ids) - most:,} more"
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixes: candidate changes, each verified by the engine on the changed design
+
+
+def propose(
+    graph: nx.DiGraph[Node], finding: dict[str, Any], services: dict[str, Any]
+) -> tuple[dict[str, Any], Fix] | None:
+    """The first candidate change that removes the finding, with its measured gain; None if none does."""
+    if finding["by_design"]:
+        return None
+    inventory: Inventory = graph.graph["inventory"]
+    for fix in candidates(graph, finding):
+        gain = verify(graph, fix, finding, services)
+        if gain is not None:
+            return {"description": fix.description, "patch": fix.patch(inventory), "gain": gain}, fix
+    return None
+
+
+def candidates(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
+    """Changes an architect would make for a finding, most local first (at most a handful)."""
+    inventory: Inventory = graph.graph["inventory"]
+    singles = single_failures(graph)
+    fixes: list[Fix] = []
+    if finding["kind"] in ("spof", "illusory"):
+        (culprit,) = finding["components"]
+        fixes += _moves(inventory, singles, culprit)
+        fixes += _peers(graph, inventory, singles, culprit)
+    elif finding["kind"] == "capacity":
+        fixes += _more_capacity(inventory, singles, finding)
+    elif finding["kind"] == "slo":
+        fixes += _slo_fixes(graph, finding)
+    return fixes[:8]
+
+
+def _alternatives(inventory: Inventory, singles: dict[Node, frozenset[str]], like: str, avoid: str) -> list[str]:
+    """Components of the same kind as ``like`` that ``avoid`` does not take down, nearest name first."""
+    kind = inventory.components[like].kind
+    return sorted(
+        (
+            cid
+            for cid, c in inventory.components.items()
+            if c.kind == kind and cid != like and avoid not in singles.get(cid, frozenset((cid,)))
+        ),
+        key=lambda cid: (_distance(cid, like), cid),
+    )[:3]
+
+
+def _distance(a: str, b: str) -> int:
+    common = len(next((a[:i] for i in range(min(len(a), len(b)), 0, -1) if a[:i] == b[:i]), ""))
+    return -common
+
+
+def _swap(component: Component, old: str, new: str) -> Component:
+    """``component`` needing ``new`` where it needed ``old`` (as container or requirement)."""
+    requires: list[Requirement] = [new if r == old else r for r in component.requires]
+    container = new if component.container == old else component.container
+    return replace(component, requires=tuple(requires), container=container)
+
+
+def _moves(inventory: Inventory, singles: dict[Node, frozenset[str]], culprit: str) -> list[Fix]:
+    """Move members of a group the culprit defeats to domains their siblings do not share.
+
+    A group needing ``k`` of ``n`` survives the culprit once at most ``n - k`` of its
+    members depend on it: so many members are moved, each to the nearest domain of
+    the same kind that does not depend on the culprit (spread over the candidates).
+    """
+    for owner in inventory.components.values():
+        for requirement in owner.requires:
+            if not isinstance(requirement, Group) or len(requirement.members) < 2:
+                continue
+            hit = [m for m in requirement.members if culprit in singles.get(m, frozenset((m,)))]
+            excess = len(hit) - (len(requirement.members) - requirement.at_least)
+            if excess <= 0 or culprit in requirement.members:
+                continue
+            changes: list[Component] = []
+            words: list[str] = []
+            for member in reversed(hit):
+                record = inventory.components[member]
+                needs = [*(r for r in record.requires if isinstance(r, str)), *filter(None, [record.container])]
+                need = next((n for n in needs if n == culprit or culprit in singles.get(n, frozenset())), None)
+                others = [] if need is None else _alternatives(inventory, singles, need, culprit)
+                if need is None or not others:
+                    continue
+                other = others[len(changes) % len(others)]
+                changes.append(_swap(record, need, other))
+                words.append(
+                    f"move {member} from {need} to {other}"
+                    if need == record.container
+                    else f"make {member} depend on {other} instead of {need}"
+                )
+                if len(changes) == excess:
+                    return [Fix("; ".join(words), tuple(changes))]
+    return []
+
+
+def _peers(
+    graph: nx.DiGraph[Node], inventory: Inventory, singles: dict[Node, frozenset[str]], culprit: str
+) -> list[Fix]:
+    """Give the first single dependency on the culprit a peer in another domain: any of the two."""
+    fixes = []
+    dependents = [c for c in inventory.components.values() if culprit in c.requires and c.kind not in capacity.DOMAINS]
+    record = inventory.components[culprit]
+    for dependent in dependents[:2]:
+        for other in _alternatives(inventory, singles, culprit, culprit):
+            if other in dependent.requires or record.kind not in INTERCHANGEABLE:
+                continue
+            requires = tuple(Group((culprit, other)) if r == culprit else r for r in dependent.requires)
+            text = f"give {dependent.id} a second {record.kind}: any of {culprit}, {other}"
+            fixes.append(Fix(text, (replace(dependent, requires=requires),)))
+    if record.kind in INTERCHANGEABLE:
+        peer = _peer_of(inventory, singles, record)
+        if peer is not None:
+            users = [c for c in inventory.components.values() if culprit in c.requires][:50]
+            changed = [
+                replace(u, requires=tuple(Group((culprit, peer.id)) if r == culprit else r for r in u.requires))
+                for u in users
+            ]
+            if changed:
+                where = peer.container or "another domain"
+                text = f"add {peer.id}, a peer of {culprit} in {where}, and need any of the two"
+                fixes.append(Fix(text, (peer, *changed)))
+    return fixes
+
+
+def _peer_of(inventory: Inventory, singles: dict[Node, frozenset[str]], record: Component) -> Component | None:
+    """A copy of ``record`` under a new id, each need moved to another of its kind where there is one."""
+    number = 2
+    while f"{record.id}-{number}" in inventory.components:
+        number += 1
+    peer = replace(record, id=f"{record.id}-{number}")
+    for need in [*(r for r in record.requires if isinstance(r, str)), *filter(None, [record.container])]:
+        others = _alternatives(inventory, singles, need, need)
+        if others:
+            peer = _swap(peer, need, others[0])
+    return peer
+
+
+def _more_capacity(inventory: Inventory, singles: dict[Node, frozenset[str]], finding: dict[str, Any]) -> list[Fix]:
+    """Add a member like the largest one, in another domain, to reach N+1."""
+    members = [inventory.components[m] for m in finding["components"]]
+    largest = max(members, key=lambda c: c.capacity or 0)
+    peer = _peer_of(inventory, singles, largest)
+    if peer is None:
+        return []
+    (service,) = finding["breaks"]
+    owner = inventory.components[service]
+    requires = tuple(
+        Group((*r.members, peer.id), r.at_least, r.demand)
+        if isinstance(r, Group) and r.members == tuple(finding["components"])
+        else r
+        for r in owner.requires
+    )
+    text = f"add {peer.id} ({largest.capacity:,} like {largest.id}) to {service}'s group in {peer.container}"
+    return [Fix(text, (peer, replace(owner, requires=requires)))]
+
+
+def _slo_fixes(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
+    """For a service below its objective: the fixes of its own single points of failure, likeliest first."""
+    (service,) = finding["breaks"]
+    inventory: Inventory = graph.graph["inventory"]
+    singles = single_failures(graph, [service])[service] - {service}
+    fixes = []
+    for culprit in sorted(singles, key=lambda c: -(1 - inventory.components[c].availability))[:3]:
+        fixes += _moves(inventory, single_failures(graph), culprit)[:1]
+        fixes += _peers(graph, inventory, single_failures(graph), culprit)[:1]
+    return fixes
+
+
+def verify(
+    graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], services: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The engine's verdict on the changed design: the gain, or None when the finding remains or anything worsens.
+
+    Only the services whose cone the change touches can change; they are analysed
+    on the changed design restricted to their new cones.
+    """
+    inventory: Inventory = graph.graph["inventory"]
+    fixed = fix.apply(inventory)
+    touched = {c.id for c in fix.changes}
+    affected = [s for s in services if _reaches(graph, s, touched)]
+    if not affected:
+        return None
+    sub = _restricted(fixed, affected)
+    after_graph = build(sub)
+    before = spof.spof(graph, affected)
+    after = spof.spof(after_graph, affected)
+    removed = sorted({s["component"] for s in before["spofs"]} - {s["component"] for s in after["spofs"]})
+    families = minimal_cut_sets(after_graph, affected, BOUND_ORDER)
+    availability = {
+        s: [services[s]["availability"], verdict(after_graph, s, families[s])["availability"]] for s in affected
+    }
+    if any(b - a > 1e-12 for b, a in availability.values()):
+        return None  # a change that makes any service worse is no fix
+    if finding["kind"] in ("spof", "illusory"):
+        (culprit,) = finding["components"]
+        still = {s["component"] for s in after["spofs"]}
+        if culprit in still:
+            return None
+    elif finding["kind"] == "capacity":
+        (service,) = finding["breaks"]
+        groups = [g for g in capacity.headroom(after_graph)["groups"] if g["service"] == service]
+        if not groups or min(g["tolerates"] for g in groups) < 1:
+            return None
+    elif finding["kind"] == "slo":
+        (service,) = finding["breaks"]
+        slo = services[service]["slo"]
+        if availability[service][1] < slo:
+            return None
+    return {
+        "spofs_removed": removed,
+        "availability": availability,
+        "downtime_minutes_per_year": sum((a - b) * MINUTES_PER_YEAR for b, a in availability.values()),
+    }
+
+
+def _reaches(graph: nx.DiGraph[Node], service: str, touched: set[str]) -> bool:
+    return bool(touched & cone(graph, [service]))
+
+
+def _restricted(inventory: Inventory, targets: list[str]) -> Inventory:
+    """The inventory cut down to the targets' cones (all an analysis of those targets reads)."""
+    keep: dict[str, None] = {}
+    stack = list(targets)
+    components = inventory.components
+    while stack:
+        cid = stack.pop()
+        if cid in keep:
+            continue
+        keep[cid] = None
+        record = components[cid]
+        if record.container is not None:
+            stack.append(record.container)
+        for requirement in record.requires:
+            stack.extend((requirement,) if isinstance(requirement, str) else requirement.members)
+    return replace(inventory, components={c: components[c] for c in components if c in keep}, origins={})
