@@ -126,11 +126,13 @@ def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int 
         raise UsageError("the inventory has no services: name targets with --service")
     families = minimal_cut_sets(graph, chosen, BOUND_ORDER)
     services = {target: verdict(graph, target, families[target]) for target in chosen}
-    found = findings(graph, chosen, services)
+    single = spof.spof(graph, chosen)
+    breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
+    found = findings(graph, single, services)
     risks, fixes = [], {}
     for number, finding in enumerate(found[: top or None], 1):
         rid = f"R{number}"
-        proposed = propose(graph, finding, services)
+        proposed = propose(graph, finding, services, breaks)
         if proposed is not None:
             fixes[rid] = proposed[1]
         risks.append({"id": rid, **finding, "fix": None if proposed is None else proposed[0]})
@@ -241,10 +243,12 @@ def contributors(
 # Findings
 
 
-def findings(graph: nx.DiGraph[Node], targets: list[str], services: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every risk, ranked by the downtime it costs a year (summed over what it breaks), then breadth."""
+def findings(graph: nx.DiGraph[Node], result: dict[str, Any], services: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every risk, ranked by the downtime it costs a year (summed over what it breaks), then breadth.
+
+    ``result`` is :func:`spof.spof`'s for the audited targets.
+    """
     inventory: Inventory = graph.graph["inventory"]
-    result = spof.spof(graph, targets)
     accepted = inventory.accepted_now()
     defeats: dict[str, list[dict[str, Any]]] = {}
     for entry in result["illusory_redundancy"]:
@@ -316,14 +320,14 @@ def _listing(ids: list[str], most: int = 4) -> str:
 
 
 def propose(
-    graph: nx.DiGraph[Node], finding: dict[str, Any], services: dict[str, Any]
+    graph: nx.DiGraph[Node], finding: dict[str, Any], services: dict[str, Any], breaks: dict[str, set[str]]
 ) -> tuple[dict[str, Any], Fix] | None:
     """The first candidate change that removes the finding, with its measured gain; None if none does."""
     if finding["by_design"]:
         return None
     inventory: Inventory = graph.graph["inventory"]
     for fix in candidates(graph, finding):
-        gain = verify(graph, fix, finding, services)
+        gain = verify(graph, fix, finding, services, breaks)
         if gain is not None:
             return {"description": fix.description, "patch": fix.patch(inventory), "gain": gain}, fix
     return None
@@ -480,9 +484,11 @@ def _slo_fixes(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
 
 
 def verify(
-    graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], services: dict[str, Any]
+    graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], services: dict[str, Any], breaks: dict[str, set[str]]
 ) -> dict[str, Any] | None:
     """The engine's verdict on the changed design: the gain, or None when the finding remains or anything worsens.
+
+    ``breaks`` says which audited services each SPOF of the design breaks.
 
     Only the services whose cone the change touches can change; they are analysed
     on the changed design restricted to their new cones.
@@ -497,7 +503,11 @@ def verify(
     after_graph = build(sub)
     before = spof.spof(graph, affected)
     after = spof.spof(after_graph, affected)
-    removed = sorted({s["component"] for s in before["spofs"]} - {s["component"] for s in after["spofs"]})
+    old, new = {s["component"] for s in before["spofs"]}, {s["component"] for s in after["spofs"]}
+    if new - old - touched:
+        return None  # a change that brings a new single point of failure is no fix
+    # Removed: no longer a SPOF of any audited service (those the change cannot reach keep theirs).
+    removed = sorted(c for c in old - new if breaks.get(c, set()) <= set(affected))
     families = minimal_cut_sets(after_graph, affected, BOUND_ORDER)
     availability = {
         s: [services[s]["availability"], verdict(after_graph, s, families[s])["availability"]] for s in affected
@@ -517,7 +527,7 @@ def verify(
     elif finding["kind"] == "slo":
         (service,) = finding["breaks"]
         slo = services[service]["slo"]
-        if availability[service][1] < slo:
+        if service not in availability or availability[service][1] < slo:
             return None
     return {
         "spofs_removed": removed,

@@ -1,0 +1,157 @@
+"""The audit: availability against SCRAM and brute force, the bound within its error, fixes verified."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import inventories
+from test_chaos import scram_importance
+from test_export import needs_scram
+
+from graphanalyzer.analysis import audit, exact
+from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.analysis.failure import DOWN, propagate
+from graphanalyzer.cli import resolve
+from graphanalyzer.graph import build, load
+from graphanalyzer.model import Component, Group, Inventory
+from graphanalyzer.render.mef import fault_tree
+
+
+def brute_force_unavailability(inventory: Inventory, target: str) -> float:
+    """P(target down), by unplugging every subset of components (the one engine decides each)."""
+    graph = build(inventory)
+    ids = list(inventory.components)
+    total = 0.0
+    for pattern in itertools.product((False, True), repeat=len(ids)):
+        failed = [cid for cid, down in zip(ids, pattern, strict=True) if down]
+        chance = 1.0
+        for cid, down in zip(ids, pattern, strict=True):
+            q = 1 - inventory.components[cid].availability
+            chance *= q if down else 1 - q
+        if propagate(graph, failed).get(target) is DOWN:
+            total += chance
+    return total
+
+
+@settings(max_examples=60)
+@given(inventories(max_components=7, with_text=False), st.data())
+def test_availability_equals_brute_force_and_the_bound_holds_its_error(
+    inventory: Inventory, data: st.DataObject
+) -> None:
+    graph = build(inventory)
+    target = data.draw(st.sampled_from(list(inventory.components)))
+    truth = brute_force_unavailability(inventory, target)
+    result = audit.audit(graph, [target], top=0)["services"][target]
+    assert result["method"] == "exact"
+    assert abs(1 - result["availability"] - truth) < 1e-9
+    assert sum(c["share"] for c in result["contributors"]) <= 1 + 1e-9
+    # The cut-set bound, forced, lies within its stated error of the exact value.
+    q = {cid: 1 - c.availability for cid, c in inventory.components.items()}
+    cuts = sorted(minimal_cut_sets(graph, [target], audit.BOUND_ORDER)[target], key=sorted)
+    figure, error = audit.bound(cuts, q, audit.BOUND_ORDER)
+    assert abs(figure - truth) <= error + 1e-12
+
+
+@settings(max_examples=40)
+@given(inventories(max_components=8, with_text=False))
+def test_a_proposed_fix_removes_its_risk_and_makes_nothing_worse(inventory: Inventory) -> None:
+    graph = build(inventory)
+    targets = list(inventory.components)[:3]
+    done = audit.run(graph, targets, top=0)
+    for risk in done.result["risks"]:
+        if risk["fix"] is None:
+            continue
+        fixed = done.apply(inventory, [risk["id"]])
+        after = build(fixed)
+        for target in targets:
+            before_q = exact.unavailability(graph, target)
+            assert exact.unavailability(after, target) <= before_q + 1e-12
+        if risk["kind"] in ("spof", "illusory"):
+            (culprit,) = risk["components"]
+            singles = single_failures(after, targets)
+            assert all(culprit not in singles[t] - {t} for t in targets)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_fix_on_the_bundled_examples_is_verified_by_spof_on_the_written_design(name: str, tmp_path: Path) -> None:
+    result = json.loads(run_cli("audit", name, "--format", "json").stdout)
+    graph = load(resolve(name))
+    for sid, service in result["services"].items():
+        assert service["method"] in ("exact", "bound")
+        if service["method"] == "exact":
+            truth = 1 - exact.exact(graph, [sid])["services"][sid]["availability"]
+            assert abs(1 - service["availability"] - truth) < 1e-9
+        assert service["downtime_minutes_per_year"] == pytest.approx((1 - service["availability"]) * 525_960)
+    for risk in result["risks"]:
+        if risk["fix"] is None:
+            continue
+        out = tmp_path / f"{risk['id']}.yaml"
+        applied = run_cli("audit", name, "--apply", risk["id"], "-o", str(out), "--format", "json")
+        assert applied.returncode == 0, applied.stderr
+        assert run_cli("validate", str(out)).returncode == 0
+        spofs = {s["component"] for s in json.loads(run_cli("spof", str(out), "--format", "json").stdout)["spofs"]}
+        assert not spofs & set(risk["fix"]["gain"]["spofs_removed"])
+        for before, after in risk["fix"]["gain"]["availability"].values():
+            assert after >= before - 1e-12
+
+
+@needs_scram
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_exact_availability_matches_scram(name: str) -> None:
+    graph = load(resolve(name))
+    result = audit.audit(graph, top=0)
+    for sid, service in list(result["services"].items())[:3]:
+        if service["method"] != "exact":
+            continue
+        probability, _ = scram_importance(fault_tree(graph, sid))
+        assert 1 - service["availability"] == pytest.approx(probability, rel=1e-5)  # SCRAM prints 6 digits
+
+
+def test_slo_verdicts_and_gates(tmp_path: Path) -> None:
+    inventory = tmp_path / "i.yaml"
+    inventory.write_text(
+        "inventory: gates\n"
+        "power: {feed-a: {}, feed-b: {}, pdu-1: {depends_on: [feed-a]}, pdu-2: {depends_on: [feed-a]}}\n"
+        "services:\n"
+        "  app: {depends_on: [{any: [pdu-1, pdu-2]}], slo: 99.5%}\n"
+        "  strict: {depends_on: [pdu-1], slo: '99.99%'}\n"
+    )
+    result = run_cli("audit", str(inventory), "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["services"]["app"]["meets_slo"] is True and data["services"]["strict"]["meets_slo"] is False
+    assert run_cli("audit", str(inventory), "--fail-on", "slo").returncode == 1
+    assert run_cli("audit", str(inventory), "--fail-on", "spof").returncode == 1
+    fix = next(r for r in data["risks"] if r["kind"] == "illusory")
+    assert fix["fix"]["description"] == "make pdu-2 depend on feed-b instead of feed-a"
+    assert "pdu-2" in fix["fix"]["patch"]
+    # --apply needs -o, never writes over the input or an existing file without --force.
+    assert run_cli("audit", str(inventory), "--apply", fix["id"]).returncode == 2
+    assert run_cli("audit", str(inventory), "--apply", fix["id"], "-o", str(inventory)).returncode == 2
+    out = tmp_path / "fixed.yaml"
+    out.write_text("keep me")
+    refused = run_cli("audit", str(inventory), "--apply", fix["id"], "-o", str(out))
+    assert refused.returncode == 2 and out.read_text() == "keep me"
+    assert run_cli("audit", str(inventory), "--apply", "R99", "-o", str(tmp_path / "x.yaml")).returncode == 2
+    assert run_cli("audit", str(inventory), "--apply", fix["id"], "-o", str(out), "--force").returncode == 0
+    assert "feed-b" in out.read_text()
+
+
+def test_a_quorum_in_one_rack_is_fixed_by_moving_enough_members() -> None:
+    components = {
+        "rack-1": Component("rack-1", "rack"),
+        "rack-2": Component("rack-2", "rack"),
+        "rack-3": Component("rack-3", "rack"),
+        **{f"zk-{i}": Component(f"zk-{i}", "host", container="rack-2") for i in (1, 2, 3)},
+        "zk": Component("zk", "service", requires=(Group(("zk-1", "zk-2", "zk-3"), at_least=2),)),
+    }
+    result = audit.audit(build(Inventory("q", components)))
+    risk = next(r for r in result["risks"] if r["components"] == ["rack-2"])
+    assert risk["kind"] == "illusory"
+    assert risk["fix"]["description"].count("move") == 2
+    assert risk["fix"]["gain"]["spofs_removed"] == ["rack-2"]
