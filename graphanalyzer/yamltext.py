@@ -12,7 +12,10 @@ Two readers give the same tree:
   and key starts, reports duplicate keys, aliases and tags, and stops pulling
   events as soon as nesting passes :data:`MAX_DEPTH`, so libyaml never parses a
   nesting bomb (walking 2 million ``[`` takes libyaml minutes; stopping early, a
-  millisecond).
+  millisecond).  libyaml's scanner reads up to 1,024 characters ahead of the
+  events, and the libyaml in PyYAML 6.0.4 stops at 1,000 flow levels while doing
+  so; when it stops there, the text up to that point is walked again, and the
+  walk stops at our limit, where it was passed.
 * :func:`parse_fast` is a pure-Python reader for the plain subset that large,
   generated inventories use: block mappings and sequences, one-line flow
   collections, plain and simply quoted scalars.  A flow collection written the
@@ -46,6 +49,7 @@ from graphanalyzer.errors import Problem
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 #: Deepest nesting accepted.  Inventories need about 7 levels.
 MAX_DEPTH = 64
+DEEP = f"nesting deeper than {MAX_DEPTH} levels"
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 0-based line and column
@@ -137,8 +141,15 @@ def parse_exact(text: str, name: str) -> Document:
     if bad:
         doc.problems.extend(bad)
         return doc
+    _walk(text, name, doc)
+    return doc
+
+
+def _walk(text: str, name: str, doc: Document) -> None:
+    """Fill ``doc`` from libyaml's events (the body of :func:`parse_exact`)."""
     stack: list[_Frame] = []
     documents = 0
+    read = 0  # where the last event started: the walk has checked everything before it
 
     def problem(mark: Any, message: str) -> None:
         doc.problems.append(Problem(name, mark.line + 1, mark.column + 1, message))
@@ -181,6 +192,7 @@ def parse_exact(text: str, name: str) -> Document:
 
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            read = event.start_mark.index  # type: ignore[union-attr]  # libyaml marks every event
             if isinstance(event, yaml.ScalarEvent):
                 if event.tag is not None:
                     problem(event.start_mark, f"tags ({event.tag}) are not supported: values are text")
@@ -188,9 +200,9 @@ def parse_exact(text: str, name: str) -> Document:
                 attach(None if plain and event.value in NULLS else event.value, event.start_mark)
             elif isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
-                    problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                    problem(event.start_mark, DEEP)
                     doc.data = None
-                    return doc
+                    return
                 if event.tag is not None:
                     problem(event.start_mark, f"tags ({event.tag}) are not supported")
                 node: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
@@ -204,9 +216,19 @@ def parse_exact(text: str, name: str) -> Document:
                 documents += 1
                 if documents > 1:
                     problem(event.start_mark, "only one YAML document is allowed in an inventory file")
-                    return doc
+                    return
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        end = len(text) if mark is None else mark.index
+        openers = text.count("[", read, end) + text.count("{", read, end)
+        if end < len(text) and openers > MAX_DEPTH - len(stack):
+            # libyaml's scanner stopped ahead of the events, maybe at its own nesting
+            # limit: walk the text up to there again, and the events reach ours.
+            ahead = Document(data=None)
+            _walk(text[:end], name, ahead)
+            if ahead.problems and ahead.problems[-1].message == DEEP:
+                doc.data, doc.values, doc.keys, doc.problems[:] = None, {}, {}, ahead.problems
+                return
         message = error.problem or "YAML syntax error"
         if error.context:
             message = f"{message} ({error.context})"
@@ -215,7 +237,6 @@ def parse_exact(text: str, name: str) -> Document:
     except yaml.YAMLError as error:
         doc.data = None
         doc.problems.append(Problem(name, 1, 1, f"YAML error: {error}"))
-    return doc
 
 
 # ---------------------------------------------------------------------------------------------

@@ -118,11 +118,38 @@ def test_alias_bomb_is_refused_without_expansion() -> None:
 @pytest.mark.parametrize(
     "bomb",
     ["[" * 200_000, "- " * 200_000 + "x", "{a: " * 100_000, "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 500))],
+    ids=["flow sequences", "block sequences", "flow mappings", "block mappings"],
 )
 def test_nesting_bombs_stop_at_the_depth_limit(bomb: str) -> None:
     doc = parse_exact(bomb, "deep.yaml")
     assert [p.message for p in doc.problems] == [f"nesting deeper than {MAX_DEPTH} levels"]
     assert parse_fast(bomb) is None
+
+
+@pytest.mark.parametrize(
+    ("bomb", "where"),
+    [
+        ("[" * 100_000, (1, 65)),
+        ("a: b\nc: " + "[" * 100_000, (2, 67)),  # a block mapping is level 1
+        ("a:\n  - x\n  - " + "[{" * 50_000, (3, 67)),
+        ("x: " + "[" * 60 + "]" * 60 + "\ny: " + "[" * 5_000, (2, 67)),
+        ("- " * 10 + "[" * 5_000, (1, 75)),
+    ],
+    ids=["flow", "after a mapping", "in a block sequence", "after a shallow line", "after block levels"],
+)
+def test_flow_bombs_stop_where_our_limit_is_passed(bomb: str, where: tuple[int, int]) -> None:
+    """libyaml's scanner reads ahead and (since PyYAML 6.0.4) stops at 1,000 levels on its own:
+    the problem is still ours, at the opening of the 65th level."""
+    problems = parse_exact(bomb, "deep.yaml").problems
+    assert (problems[-1].line, problems[-1].column, problems[-1].message) == (
+        *where,
+        f"nesting deeper than {MAX_DEPTH} levels",
+    )
+
+
+def test_an_unclosed_quote_full_of_brackets_is_a_syntax_error() -> None:
+    (problem,) = parse_exact('a: "' + "[" * 5_000, "x.yaml").problems
+    assert "end of stream" in problem.message
 
 
 def test_several_documents_are_refused() -> None:
