@@ -1,16 +1,21 @@
-"""A cache of built dependency graphs, keyed by content, so an unchanged estate loads at once.
+"""A cache of loaded inventories, keyed by content, so an unchanged estate loads at once.
 
 Entries live in ``$GRAPHANALYZER_CACHE_DIR``, else ``$XDG_CACHE_HOME/graphanalyzer``,
 else ``~/.cache/graphanalyzer``: never beside the inventory, which is never written.
 ``GRAPHANALYZER_CACHE=off`` turns the cache off.
 
-The key is a hash of the root file's bytes, its resolved path, and the source code of
-the modules that load inventories, so a changed graphanalyzer never reads an old
-entry.  An entry records the digest of every file the load read and the listing of
-every folder it included; a lookup checks them all again, so a hit is never stale.
-Entries are written atomically (temporary file, then rename); the most recent are
-kept, at most 32 of them and 2 GiB in all (an estate of a million components makes
-an entry of about 200 MB).
+The key is a hash of the root file's bytes, its resolved path, the name it was given
+on the command line (problems and origins name files that way), and graphanalyzer's
+source code, so a changed graphanalyzer never reads an old entry.  An entry records
+the digest of every file the load read and the listing of every folder it included;
+a lookup checks them all again, so a hit is never stale.
+
+An entry holds the validated inventory with its records packed as rows of plain
+values (a tenth of the time of pickling the records, or the graph, themselves); the
+graph is built from it again.  Beside an entry, *notes* keep small results computed
+from it (``validate``'s answer), valid exactly as long as the entry.  Files are
+written atomically (temporary file, then rename); the most recent entries are kept,
+at most 32 of them and 2 GiB in all.
 
 >>> import tempfile, pathlib, os
 >>> os.environ["GRAPHANALYZER_CACHE_DIR"] = tempfile.mkdtemp()
@@ -18,7 +23,7 @@ an entry of about 200 MB).
 >>> _ = path.write_text("inventory: tiny\\nsites: [here]\\n")
 >>> from graphanalyzer.graph import load
 >>> first = load(path)
->>> lookup(path, path.read_bytes()).graph["inventory"] == first.graph["inventory"]
+>>> lookup(path, path.read_bytes()) == first.graph["inventory"]
 True
 >>> _ = path.write_text("inventory: tiny\\nsites: [there]\\n")
 >>> lookup(path, path.read_bytes()) is None
@@ -33,17 +38,19 @@ import pickle
 import sys
 from collections.abc import Sequence
 from functools import cache as _once
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from graphanalyzer import __version__
-from graphanalyzer.bulk import paused_gc
+from graphanalyzer.bulk import paused_gc, record
 from graphanalyzer.errors import OutputError
+from graphanalyzer.model import COMPONENT_FIELDS, Component, Inventory
 from graphanalyzer.output import write_atomic
 
 KEEP = 32
 KEEP_BYTES = 2 * 2**30
-_MODULES = ("bulk.py", "cache.py", "errors.py", "graph.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
+_ROW = attrgetter(*COMPONENT_FIELDS)
 
 
 def directory() -> Path | None:
@@ -60,17 +67,16 @@ def directory() -> Path | None:
 @_once
 def _code_fingerprint() -> bytes:
     digest = hashlib.blake2b(f"{__version__} {sys.version}".encode())
-    here = Path(__file__).parent
-    for name in _MODULES:
-        digest.update((here / name).read_bytes())
+    for module in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(module.read_bytes())
     return digest.digest()
 
 
-def _entry(folder: Path, path: Path, raw: bytes) -> Path:
+def _key(path: Path, raw: bytes, name: str | None) -> str:
     digest = hashlib.blake2b(raw, digest_size=20)
-    digest.update(str(path.resolve()).encode())
+    digest.update(f"{path.resolve()}\0{name or path}".encode())
     digest.update(_code_fingerprint())
-    return folder / f"{digest.hexdigest()}.pickle"
+    return digest.hexdigest()
 
 
 def _digest(path: str) -> str | None:
@@ -86,48 +92,106 @@ def _listing(folder: str) -> tuple[str, ...]:
     return tuple(str(f.relative_to(root)) for f in files)
 
 
-def lookup(path: Path, raw: bytes) -> Any:
-    """The cached graph for this root file and content, if every file it read is unchanged."""
+def _current(handle: BinaryIO, raw: bytes) -> bool:
+    """Whether an entry, read up to its header, was made from the files as they are now."""
+    header: dict[str, Any] = pickle.load(handle)
+    files = header["files"]
+    if not files or files[0][1] != hashlib.blake2b(raw).hexdigest():
+        return False
+    if any(_digest(name) != digest for name, digest in files[1:]):
+        return False
+    return all(_listing(name) == listing for name, listing in header["dirs"])
+
+
+_MISSES = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, KeyError, ValueError)
+
+
+def lookup(path: Path, raw: bytes, name: str | None = None) -> Inventory | None:
+    """The cached inventory for this root file (given as ``name``), if every file it read is unchanged."""
     folder = directory()
     if folder is None:
         return None
     try:
-        with _entry(folder, path, raw).open("rb") as handle, paused_gc():
-            entry: dict[str, Any] = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        with (folder / f"{_key(path, raw, name)}.pickle").open("rb") as handle, paused_gc():
+            if not _current(handle, raw):
+                return None
+            return _unpack(pickle.load(handle))
+    except _MISSES:
         return None
-    root_digest = hashlib.blake2b(raw).hexdigest()
-    files = entry["files"]
-    if not files or files[0][1] != root_digest:
+
+
+def note(path: Path, raw: bytes, name: str | None, what: str) -> Any:
+    """A note kept beside the cached entry of this root file, if the entry is current; else None."""
+    folder = directory()
+    if folder is None:
         return None
-    if any(_digest(name) != digest for name, digest in files[1:]):
+    key = _key(path, raw, name)
+    try:
+        with (folder / f"{key}.pickle").open("rb") as handle:
+            if not _current(handle, raw):
+                return None
+        with (folder / f"{key}.{what}").open("rb") as handle:
+            return pickle.load(handle)
+    except _MISSES:
         return None
-    if any(_listing(name) != listing for name, listing in entry["dirs"]):
-        return None
-    return entry["graph"]
 
 
 def store(
     path: Path,
     raw: bytes,
-    graph: Any,
+    name: str | None,
+    inventory: Inventory,
     files: Sequence[tuple[str, str]],
     dirs: Sequence[tuple[str, tuple[str, ...]]],
 ) -> None:
-    """Keep a built graph; failing to write is silent, as the cache only saves time."""
+    """Keep a loaded inventory; failing to write is silent, as the cache only saves time."""
     folder = directory()
     if folder is None:
         return
-    entry = {"files": list(files), "dirs": list(dirs), "graph": graph}
+    header = {"files": list(files), "dirs": list(dirs)}
     try:
         with paused_gc():
-            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomic(_entry(folder, path, raw), data)
+            data = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+            data += pickle.dumps(_pack(inventory), protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(folder / f"{_key(path, raw, name)}.pickle", data)
         entries = sorted(((p.stat(), p) for p in folder.glob("*.pickle")), key=lambda e: e[0].st_mtime, reverse=True)
         total = 0
         for n, (info, old) in enumerate(entries):
             total += info.st_size
             if n >= KEEP or (n > 0 and total > KEEP_BYTES):
-                old.unlink(missing_ok=True)
+                for stale in folder.glob(f"{old.stem}.*"):
+                    stale.unlink(missing_ok=True)
     except (OSError, OutputError):
         return
+
+
+def keep_note(path: Path, raw: bytes, name: str | None, what: str, value: Any) -> None:
+    """Keep a note beside the cached entry of this root file (silently not, when it cannot)."""
+    folder = directory()
+    if folder is None:
+        return
+    try:
+        write_atomic(folder / f"{_key(path, raw, name)}.{what}", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, OutputError):
+        return
+
+
+def _pack(inventory: Inventory) -> dict[str, Any]:
+    """An inventory as plain values: one row per component, fields in order."""
+    components = inventory.components.values()
+    return {
+        "name": inventory.name,
+        "description": inventory.description,
+        "rows": [_ROW(c) for c in components],
+        "origins": [inventory.origins.get(c.id) for c in components],
+        "files": inventory.files,
+        "warnings": inventory.warnings,
+        "accepted": inventory.accepted,
+    }
+
+
+def _unpack(packed: dict[str, Any]) -> Inventory:
+    rows = packed.pop("rows")
+    components = {row[0]: record(Component, dict(zip(COMPONENT_FIELDS, row, strict=True))) for row in rows}
+    origins = {cid: origin for cid, origin in zip(components, packed.pop("origins"), strict=True) if origin}
+    return Inventory(components=components, origins=origins, **packed)

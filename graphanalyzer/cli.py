@@ -1,9 +1,13 @@
 """The command line: thin Typer commands that load, analyse and render.
 
-Each command is a few lines: :func:`_load` (inventory and graph), an analysis
+Each command is a few lines: :func:`_graph` (inventory and graph), an analysis
 from :mod:`graphanalyzer.analysis`, then :func:`_emit` in the chosen format.
 Errors the user can fix are :class:`~graphanalyzer.errors.GraphanalyzerError`:
 :func:`main` prints them to stderr and exits with code 2.
+
+A command imports the analyses and renderers it uses when it runs: NetworkX,
+numpy, dd and the rest are not loaded by a command that does not need them
+(``validate`` of an unchanged inventory needs none of them).
 """
 
 from __future__ import annotations
@@ -13,40 +17,22 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from graphanalyzer import __version__
-from graphanalyzer.analysis import audit, capacity, gameday, summary
-from graphanalyzer.analysis import chaos as monkey
-from graphanalyzer.analysis import spof as spofs
-from graphanalyzer.analysis import unplug as unplugging
-from graphanalyzer.analysis.coldstart import coldstart as cold
-from graphanalyzer.analysis.complexity import complexity as intricacy
-from graphanalyzer.analysis.cycles import cycles
-from graphanalyzer.analysis.diff import diff as changes
-from graphanalyzer.analysis.diff import failures
-from graphanalyzer.analysis.exact import exact as exact_results
-from graphanalyzer.analysis.review import review
-from graphanalyzer.dump import dumps
+from graphanalyzer.analysis import summary
 from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError, one_line
-from graphanalyzer.generate import generate as generate_estate
-from graphanalyzer.graph import check_ids, load
-from graphanalyzer.importers import Imported
-from graphanalyzer.importers.backstage import from_backstage
-from graphanalyzer.importers.compose import from_compose
-from graphanalyzer.importers.terraform import from_terraform
-from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
 from graphanalyzer.render import jsonout, render, sarif
-from graphanalyzer.render.diagram import MAX_NODES, draw, image
-from graphanalyzer.render.dot import raw
-from graphanalyzer.render.mef import fault_tree
-from graphanalyzer.render.nodelink import node_link
-from graphanalyzer.render.report import html as page
-from graphanalyzer.render.report import markdown_report
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from graphanalyzer.graph import Node
+    from graphanalyzer.importers import Imported
+    from graphanalyzer.model import Inventory
 
 app = typer.Typer(
     add_completion=False,
@@ -107,8 +93,14 @@ def resolve(name: str) -> str:
     return name
 
 
+def _graph(name: str) -> nx.DiGraph[Node]:
+    from graphanalyzer.graph import load
+
+    return load(resolve(name))
+
+
 def _load(name: str) -> Inventory:
-    inventory: Inventory = load(resolve(name)).graph["inventory"]
+    inventory: Inventory = _graph(name).graph["inventory"]
     return inventory
 
 
@@ -121,6 +113,8 @@ def _emit(view: str, result: Any, fmt: Format | None) -> None:
     if isinstance(output, str):
         sys.stdout.write(output)
     else:
+        from rich.console import Console
+
         Console(width=None if sys.stdout.isatty() else 120).print(output)
 
 
@@ -147,8 +141,7 @@ def validate(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOpt
 
     Example: graphanalyzer validate inventories/birdsite-2009.yaml --format json
     """
-    graph = load(resolve(inventory))
-    _emit("validate", summary.validate(graph.graph["inventory"], cycles(graph)), format)
+    _emit("validate", summary.validated(resolve(inventory)), format)
 
 
 @app.command()
@@ -175,7 +168,9 @@ def spof(
 
     Example: graphanalyzer spof birdsite-2009 --order 2
     """
-    graph = load(resolve(inventory))
+    from graphanalyzer.analysis import spof as spofs
+
+    graph = _graph(inventory)
     result = spofs.spof(graph, service, order)
     if format is Format.sarif:
         sys.stdout.write(jsonout.render(sarif.spof_log(result, graph.graph["inventory"])))
@@ -189,7 +184,9 @@ def headroom(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOpt
 
     Example: graphanalyzer headroom liveaudio
     """
-    _emit("headroom", capacity.headroom(load(resolve(inventory))), format)
+    from graphanalyzer.analysis import capacity
+
+    _emit("headroom", capacity.headroom(_graph(inventory)), format)
 
 
 @app.command()
@@ -203,9 +200,12 @@ def surge(
 
     Example: graphanalyzer surge liveaudio --service spaces --demand 12000000
     """
+    from graphanalyzer.analysis import capacity
+    from graphanalyzer.graph import check_ids
+
     if not service or not demand:
         raise UsageError("surge needs --service S and --demand X")
-    graph = load(resolve(inventory))
+    graph = _graph(inventory)
     check_ids(graph, [service])
     _emit("surge", capacity.surge(graph, service, demand), format)
 
@@ -248,12 +248,18 @@ def chaos(
 
     Example: graphanalyzer chaos example --trials 100000 --seed 7
     """
-    graph = load(resolve(inventory))
+    from graphanalyzer.analysis import chaos as monkey
+    from graphanalyzer.analysis import gameday
+    from graphanalyzer.graph import check_ids
+
+    graph = _graph(inventory)
     if scenarios is not None:
         _emit("gameday", gameday.gameday(graph, gameday.read_scenarios(scenarios, graph)), format)
         return
     targets = check_ids(graph, service) if service else None
     if exact:
+        from graphanalyzer.analysis.exact import exact as exact_results
+
         _emit("chaos", exact_results(graph, targets, top=top), format)
         return
     run = monkey.on_dask(scheduler) if executor is Executor.dask else monkey.local
@@ -291,7 +297,11 @@ def audit_command(
 
     Example: graphanalyzer audit example --apply R1 -o fixed.yaml
     """
-    graph = load(resolve(inventory))
+    from graphanalyzer.analysis import audit
+    from graphanalyzer.dump import dumps
+    from graphanalyzer.graph import check_ids
+
+    graph = _graph(inventory)
     if apply and output is None:
         raise UsageError("--apply writes the fixed design: name the file with -o FILE")
     inputs = {Path(f).resolve() for f in graph.graph["inventory"].files}
@@ -316,6 +326,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     if not sys.stderr.isatty():
         yield lambda done: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (
@@ -344,9 +355,9 @@ def diagram(
         typer.Option("--level", help="Collapse everything inside components of this kind into them (rack, room...)."),
     ] = None,
     max_boxes: Annotated[
-        int,
+        int | None,
         typer.Option("--max-boxes", min=10, help="Collapse further above this many boxes (dot slows down past 1,000)."),
-    ] = MAX_NODES,
+    ] = None,
     format: FormatOption = None,
 ) -> None:
     """A Graphviz diagram: nested sites, rooms and racks, redundancy junctions, SPOFs marked.
@@ -355,12 +366,16 @@ def diagram(
 
     Example: graphanalyzer diagram example -o example.svg --unplug feed-a
     """
+    from graphanalyzer.render.diagram import MAX_NODES, draw, image
+
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in ("svg", "png", "dot"):
         raise UsageError(f"{output}: the output must end in .svg, .png or .dot")
-    graph = load(resolve(inventory))
+    graph = _graph(inventory)
     _not_an_input(output, graph.graph["inventory"])
-    picture = draw(graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes)
+    picture = draw(
+        graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes or MAX_NODES
+    )
     if picture.note:
         sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
     if suffix == "dot":
@@ -380,7 +395,9 @@ def complexity(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatO
 
     Example: graphanalyzer complexity midsize --format markdown
     """
-    _emit("complexity", intricacy(load(resolve(inventory))), format)
+    from graphanalyzer.analysis.complexity import complexity as intricacy
+
+    _emit("complexity", intricacy(_graph(inventory)), format)
 
 
 @app.command()
@@ -396,8 +413,13 @@ def report(
 
     Example: graphanalyzer report birdsite-2009 -o reports/birdsite.html
     """
+    from graphanalyzer.analysis.review import review
+    from graphanalyzer.render.diagram import draw, image
+    from graphanalyzer.render.report import html as page
+    from graphanalyzer.render.report import markdown_report
+
     chosen = format.value if format in (Format.json, Format.markdown) else "html"  # a table report is the page
-    graph = load(resolve(inventory))
+    graph = _graph(inventory)
     if output is not None:
         _not_an_input(output, graph.graph["inventory"])
         wanted = (".md", ".markdown") if chosen == "markdown" else (".html", ".htm")
@@ -466,8 +488,11 @@ def diff(
 
     Example: graphanalyzer diff before.yaml after.yaml --fail-on new-spof --format sarif
     """
-    after = load(resolve(new))
-    result = changes(load(resolve(old)), after, order)
+    from graphanalyzer.analysis.diff import diff as changes
+    from graphanalyzer.analysis.diff import failures
+
+    after = _graph(new)
+    result = changes(_graph(old), after, order)
     if fail_on is not None:
         result["fail_on"] = {"condition": fail_on.value, "reasons": failures(result, fail_on.value)}
     if format is Format.sarif:
@@ -494,7 +519,9 @@ def coldstart(
 
     Example: graphanalyzer coldstart backbone-2021 --fail-on deadlock
     """
-    result = cold(load(resolve(inventory)))
+    from graphanalyzer.analysis.coldstart import coldstart as cold
+
+    result = cold(_graph(inventory))
     _emit("coldstart", result, format)
     if fail_on is not None and result["deadlocked"]:
         raise typer.Exit(1)
@@ -517,6 +544,8 @@ def import_compose(
 
     Example: graphanalyzer import compose docker-compose.yaml -o estate.yaml
     """
+    from graphanalyzer.importers.compose import from_compose
+
     _imported(from_compose(source), output, force, format)
 
 
@@ -528,6 +557,8 @@ def import_backstage(
 
     Example: graphanalyzer import backstage catalog/ -o estate.yaml
     """
+    from graphanalyzer.importers.backstage import from_backstage
+
     _imported(from_backstage(source), output, force, format)
 
 
@@ -539,11 +570,15 @@ def import_terraform(
 
     Example: terraform graph > plan.dot && graphanalyzer import terraform plan.dot -o estate.yaml
     """
+    from graphanalyzer.importers.terraform import from_terraform
+
     _imported(from_terraform(source), output, force, format)
 
 
 def _imported(result: Imported, output: Path | None, force: bool, fmt: Format | None) -> None:
     """Write an imported inventory, say on stderr what could not be mapped, and summarise a written file."""
+    from graphanalyzer.dump import dumps
+
     written = _write(output, dumps(result.inventory), force)
     for item in result.unmapped:
         sys.stderr.write(f"graphanalyzer: not mapped: {item}\n")
@@ -575,7 +610,9 @@ def unplug(
 
     Example: graphanalyzer unplug example feed-a --fail-on down
     """
-    graph = load(resolve(inventory))
+    from graphanalyzer.analysis import unplug as unplugging
+
+    graph = _graph(inventory)
     result = unplugging.unplug(graph, ids)
     if explain or _chosen(format) != "json":
         result["explanations"] = unplugging.explain(graph, ids)
@@ -602,6 +639,9 @@ def generate(
 
     Example: graphanalyzer generate --components 100000 --seed 1 -o estate.yaml
     """
+    from graphanalyzer.dump import dumps
+    from graphanalyzer.generate import generate as generate_estate
+
     inventory = generate_estate(components, seed)
     if _write(output, dumps(inventory), force):
         result = {**summary.validate(inventory), "file": str(output)}
@@ -645,7 +685,12 @@ def export(
 
     Example: graphanalyzer export example --to mef --service checkout -o checkout.xml
     """
-    graph = load(resolve(inventory))
+    from graphanalyzer.graph import check_ids
+    from graphanalyzer.render.dot import raw
+    from graphanalyzer.render.mef import fault_tree
+    from graphanalyzer.render.nodelink import node_link
+
+    graph = _graph(inventory)
     if to is ExportFormat.mef:
         services = graph.graph["inventory"].services()
         if service is None and len(services) != 1:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -87,20 +88,24 @@ def internals(graph: nx.DiGraph[Node]) -> tuple[dict[Node, dict[str, Any]], Adja
 def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> nx.DiGraph[Node]:
     """Load an inventory and build its graph; an unchanged inventory comes from the cache.
 
-    The cache (:mod:`graphanalyzer.cache`) keeps the built graph, keyed by the content
-    of every file the load read, so it is never stale.  ``-`` reads standard input
-    (never cached).
+    The cache (:mod:`graphanalyzer.cache`) keeps the validated inventory, keyed by the
+    content of every file the load read, so it is never stale.  ``-`` reads standard
+    input (never cached).
     """
     name, path, raw = inventory_module.read_root(source)
+    return load_read(name, path, raw, use_cache=use_cache)
+
+
+def load_read(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) -> nx.DiGraph[Node]:
+    """:func:`load` for a root file already read (:func:`graphanalyzer.inventory.read_root`)."""
     if path is None or not use_cache:
         return build(inventory_module.load_bytes(raw, name, path).inventory)
-    hit: nx.DiGraph[Node] | None = cache.lookup(path, raw)
+    hit = cache.lookup(path, raw, name)
     if hit is not None:
-        return hit
+        return build(hit)
     loaded = inventory_module.load_bytes(raw, name, path)
-    graph = build(loaded.inventory)
-    cache.store(path, raw, graph, loaded.files, loaded.folders)
-    return graph
+    cache.store(path, raw, name, loaded.inventory, loaded.files, loaded.folders)
+    return build(loaded.inventory)
 
 
 def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
@@ -114,6 +119,32 @@ def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
                 reached.add(requirement)
                 stack.append(requirement)
     return reached
+
+
+def on_cycles(graph: nx.DiGraph[Node]) -> set[Node]:
+    """The nodes that may lie on a dependency cycle: all but those that need, or are needed by, no cycle.
+
+    Nodes that need nothing are peeled off, then those that need only peeled ones, and
+    so on; the same from the other end.  What is left holds every cycle (and may hold
+    paths between cycles), usually a small part of an estate.
+    """
+    _, succ, pred = internals(graph)
+    left = set(succ)
+    for ahead, behind in ((succ, pred), (pred, succ)):
+        if len(left) == len(succ):
+            count = {node: len(ahead[node]) for node in left}
+        else:
+            count = {node: len(ahead[node].keys() & left) for node in left}
+        stack = [node for node, n in count.items() if n == 0]
+        while stack:
+            node = stack.pop()
+            left.discard(node)
+            for other in behind[node]:
+                if other in left:
+                    count[other] -= 1
+                    if count[other] == 0:
+                        stack.append(other)
+    return left
 
 
 def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterator[set[Node]]:

@@ -30,23 +30,23 @@ Loading never writes anything.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import difflib
 import hashlib
 import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from graphanalyzer.bulk import paused_gc
+from graphanalyzer.bulk import paused_gc, record
 from graphanalyzer.errors import InventoryError, Problem
 from graphanalyzer.idranges import expand
 from graphanalyzer.model import (
-    DEFAULT_AVAILABILITY,
     KINDS,
     SECTIONS,
     Acceptance,
@@ -63,9 +63,8 @@ from graphanalyzer.yamltext import Path as YPath
 MAX_BYTES = 256 * 2**20
 
 _TOP = ("inventory", "description", "defaults", "include", "accept", "components", *SECTIONS)
-_FIELDS = frozenset(("kind", "in", "depends_on", "capacity", "availability", "slo", "description", "owner", "tags"))
-_DEFAULTS = ("availability", "capacity", "owner", "slo", "tags")
 _GROUP = ("any", "at_least", "of", "demand")
+_GROUP_NAMES = frozenset(_GROUP)
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _INTEGER = re.compile(r"[-+]?[0-9]+")
 _INVALID: Any = object()  # a field value already reported as wrong
@@ -156,7 +155,9 @@ class _Issue:
 
 @dataclass
 class _Defaults:
-    values: dict[str, Any] = field(default_factory=dict)
+    """What ``defaults:`` sets: a component's record before its own fields, and the tags it starts with."""
+
+    record: dict[str, Any]
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -174,6 +175,7 @@ class _Loader:
         self.listed_dirs: list[tuple[str, tuple[str, ...]]] = []
         self.seen: set[Path] = set()
         self.interned: dict[Any, Any] = {}
+        self.read_once: dict[tuple[str, type, Any], Any] = {}  # (field, value as written) -> value read
         self.name = ""
         self.description: str | None = None
         self.accepted: list[tuple[int, YPath, Acceptance]] = []
@@ -185,16 +187,15 @@ class _Loader:
             self.seen.add(path)
         index = self._source(raw, name, path)
         if index is not None:
-            self._file(index, _Defaults(), root=True)
+            self._file(index, _Defaults(dict(_BLANK)), root=True)
         self._check_references()
         problems = [p for s in self.sources for p in s.doc.problems]
         if problems or self.issues:
             raise InventoryError(problems + self._problems(self.issues))
         origins: dict[str, Origin] = {}
-        for cid in self.components:
-            index, where = self.declared[cid]
+        for cid, (index, where) in self.declared.items():
             source = self.sources[index]
-            line, column = source.doc.mark(where, key=True)
+            line, column = source.doc.keys.get(where) or source.doc.mark(where, key=True)
             origins[cid] = (source.name, line + 1, column + 1)
         accepted = []
         for index, where, acceptance in self.accepted:
@@ -308,7 +309,7 @@ class _Loader:
             self.accepted.append((index, path, Acceptance(spof, reason, until)))
 
     def _defaults(self, index: int, value: Any, inherited: _Defaults) -> _Defaults:
-        result = _Defaults(dict(inherited.values), dict(inherited.tags))
+        result = _Defaults(dict(inherited.record), dict(inherited.tags))
         if value is None:
             return result
         if not isinstance(value, dict):
@@ -321,12 +322,12 @@ class _Loader:
             elif key == "tags":
                 tags = self._tags(index, path, item)
                 result.tags.update(tags if isinstance(tags, dict) else {})
-            elif key == "owner":
-                result.values[key] = self._text(index, path, item, key)
-            elif key == "slo":
-                result.values[key] = self._slo(index, path, item)
             else:
-                result.values[key] = self._field_number(index, path, item, key)
+                spec = FIELDS[key]
+                read = _BLANK[spec.attribute] if item is None else spec.read(self, index, path, item)
+                result.record[spec.attribute] = _BLANK[spec.attribute] if read is _INVALID else read
+        items = tuple(result.tags.items())
+        result.record["tags"] = self.interned.setdefault(items, items)
         return result
 
     def _includes(self, index: int, value: Any, defaults: _Defaults) -> None:
@@ -412,12 +413,12 @@ class _Loader:
     ) -> None:
         if fields is None:
             fields = {}
-        elif not isinstance(fields, dict):
+        elif fields.__class__ is not dict:
             self.issue(index, where, f"'{raw_id}' needs a mapping of fields, e.g. {{kind: host}}")
             return
         issues = len(self.issues)
         ids = []
-        for cid in self._ids(index, where, raw_id, key=True):
+        for cid in [raw_id] if _plain_id(raw_id) else self._ids(index, where, raw_id, key=True):
             first = self.declared.get(cid)
             if first is None:
                 self.declared[cid] = (index, where)
@@ -425,73 +426,78 @@ class _Loader:
             else:
                 message = f"duplicate id '{cid}' (first declared at {{first}})"
                 self.issues.append(_Issue(index, where, message, True, first))
-        if not _FIELDS.issuperset(fields):
-            for name in fields.keys() - _FIELDS:
-                self.issue(index, (*where, name), _unknown("field", name, sorted(_FIELDS)), key=True)
-        if kind is None:
-            if "kind" not in fields:
-                self.issue(index, where, f"'{raw_id}' needs a kind (host, rack, service, ...)", key=True)
-                return
-            kind = self._text(index, (*where, "kind"), fields["kind"], "kind")
+        if not _NAMES.issuperset(fields):
+            for name in fields.keys() - _NAMES:
+                self.issue(index, (*where, name), _unknown("field", name, sorted(_NAMES)), key=True)
+        if kind is None or "kind" in fields:
+            kind = self._kind(index, where, raw_id, fields, kind)
             if kind is None:
-                self.issue(index, (*where, "kind"), "kind must not be empty")
                 return
-            if kind is not _INVALID and kind not in KINDS:
-                close = difflib.get_close_matches(kind, KINDS, n=1, cutoff=0.75)
-                if close:
-                    message = f"'{raw_id}' has kind '{kind}': did you mean '{close[0]}'?"
-                    self.warnings.append(_Issue(index, where, message, key=True))
-        elif "kind" in fields and fields["kind"] != kind:
-            self.issue(index, (*where, "kind"), f"components under this section have kind '{kind}'")
-        get = fields.get
-        values = defaults.values
-        container = get("in")
-        if container is not None and not _plain_id(container):
-            container = self._single_id(index, (*where, "in"), container)
-        requires = self._requirements(index, (*where, "depends_on"), get("depends_on"))
-        capacity = get("capacity")
-        if capacity is None:
-            capacity = values.get("capacity")
-        elif capacity.__class__ is str and capacity.isascii() and capacity.isdigit():
-            capacity = int(capacity)
-        else:
-            capacity = self._field_number(index, (*where, "capacity"), capacity, "capacity")
-        availability = get("availability")
-        if availability is None:
-            availability = values.get("availability")
-        else:
-            availability = self._field_number(index, (*where, "availability"), availability, "availability")
-        slo = get("slo")
-        slo = values.get("slo") if slo is None else self._slo(index, (*where, "slo"), slo)
-        description = get("description")
-        if description is not None and description.__class__ is not str:
-            description = self._text(index, (*where, "description"), description, "description")
-        owner = get("owner")
-        if owner is None:
-            owner = values.get("owner")
-        elif owner.__class__ is not str:
-            owner = self._text(index, (*where, "owner"), owner, "owner")
-        tags = get("tags")
-        if tags is not None:
-            tags = self._tags(index, (*where, "tags"), tags)
-            tags = defaults.tags if tags is _INVALID else {**defaults.tags, **tags} if defaults.tags else tags
-        else:
-            tags = defaults.tags
-        tag_items = tuple(tags.items())
-        tag_items = self.interned.setdefault(tag_items, tag_items)  # hosts share a few tag sets
-        availability = availability or DEFAULT_AVAILABILITY
+        values = defaults.record.copy()
+        values["kind"] = kind
+        read_once = self.read_once
+        for name, written in fields.items():
+            spec = FIELDS.get(name)
+            if spec is None or written is None:
+                continue
+            # The same value as written reads the same wherever it is written.
+            cls = written.__class__
+            form = written if cls is str else tuple(written.items()) if cls is dict else tuple(written)
+            try:
+                value = read_once[name, cls, form]
+            except KeyError:
+                before = len(self.issues)
+                value = spec.read(self, index, (*where, name), written)
+                if len(self.issues) == before:
+                    read_once[name, cls, form] = value
+            except TypeError:  # lists or mappings inside
+                value = spec.read(self, index, (*where, name), written)
+            values[spec.attribute] = value
+        if defaults.tags and "tags" in fields and values["tags"] is not _INVALID:
+            merged = tuple({**defaults.tags, **dict(values["tags"])}.items())
+            values["tags"] = self.interned.setdefault(merged, merged)
         if len(self.issues) > issues:
             # The load will fail, but a best-effort record still has its references
             # checked, so that one run reports every problem.
-            kind, container, capacity = _valid(kind, "?"), _valid(container, None), _valid(capacity, None)
-            availability = _valid(availability, DEFAULT_AVAILABILITY)
-            description, owner, slo = _valid(description, None), _valid(owner, None), _valid(slo, None)
+            values = {name: _BLANK[name] if value is _INVALID else value for name, value in values.items()}
         for cid in ids:
-            self.components[cid] = Component(
-                cid, kind, container, requires, capacity, availability, description, owner, tag_items, slo
-            )
+            values["id"] = cid
+            self.components[cid] = record(Component, values if len(ids) == 1 else values.copy())
 
-    def _field_number(self, index: int, path: YPath, value: Any, name: str) -> Any:
+    def _kind(self, index: int, where: YPath, raw_id: str, fields: dict[str, Any], kind: str | None) -> Any:
+        """The component's kind: its section's, or its ``kind`` field's; None when it has none."""
+        if kind is not None:
+            if "kind" in fields and fields["kind"] != kind:
+                self.issue(index, (*where, "kind"), f"components under this section have kind '{kind}'")
+            return kind
+        if "kind" not in fields:
+            self.issue(index, where, f"'{raw_id}' needs a kind (host, rack, service, ...)", key=True)
+            return None
+        kind = self._text(index, (*where, "kind"), fields["kind"])
+        if kind is None:
+            self.issue(index, (*where, "kind"), "kind must not be empty")
+            return None
+        if kind is not _INVALID and kind not in KINDS:
+            close = difflib.get_close_matches(kind, KINDS, n=1, cutoff=0.75)
+            if close:
+                message = f"'{raw_id}' has kind '{kind}': did you mean '{close[0]}'?"
+                self.warnings.append(_Issue(index, where, message, key=True))
+        return kind
+
+    # -- field readers: the text tree as written -> the model's value, or _INVALID -----------
+
+    def _container(self, index: int, path: YPath, value: Any) -> Any:
+        if _plain_id(value):
+            return value
+        return self._single_id(index, path, value)
+
+    def _capacity(self, index: int, path: YPath, value: Any) -> Any:
+        if value.__class__ is str and value.isascii() and value.isdigit():
+            return int(value)
+        return self._field_number(index, path, value)
+
+    def _field_number(self, index: int, path: YPath, value: Any) -> Any:
+        name = str(path[-1])
         number = self._number(index, path, value, name)
         if number is None or number is _INVALID:
             return number
@@ -514,23 +520,30 @@ class _Loader:
             return self.issue(index, path, f"slo must be in (0, 1] or a percentage like 99.95%, not {value}")
         return round(number / 100, 12) if percent else number
 
+    def _tag_items(self, index: int, path: YPath, value: Any) -> Any:
+        tags = self._tags(index, path, value)
+        if tags is _INVALID:
+            return _INVALID
+        items = tuple(tags.items())
+        return self.interned.setdefault(items, items)  # hosts share a few tag sets
+
     def _requirements(self, index: int, path: YPath, value: Any) -> Any:
-        if value is None:
-            return ()
-        items = [(path, value)] if isinstance(value, (str, dict)) else None
-        if isinstance(value, list):
-            items = [((*path, i), item) for i, item in enumerate(value)]
-        if items is None:
+        if value.__class__ is list:
+            items, listed = value, True
+        elif isinstance(value, (str, dict)):
+            items, listed = [value], False
+        else:
             self.issue(index, path, "depends_on is a list of ids and groups")
             return ()
         result: list[Requirement] = []
-        for where, item in items:
+        for i, item in enumerate(items):
+            if item.__class__ is str and _plain_id(item):
+                result.append(item)
+                continue
+            where = (*path, i) if listed else path
             if item.__class__ is str:
-                if _plain_id(item):
-                    result.append(item)
-                else:
-                    result.extend(self._ids(index, where, item))
-            elif isinstance(item, dict):
+                result.extend(self._ids(index, where, item))
+            elif item.__class__ is dict:
                 group = self._group(index, where, item)
                 if group is not _INVALID:
                     result.append(group)
@@ -539,7 +552,7 @@ class _Loader:
         return tuple(dict.fromkeys(result))
 
     def _group(self, index: int, where: YPath, item: dict[str, Any]) -> Any:
-        unknown = item.keys() - set(_GROUP)
+        unknown = item.keys() - _GROUP_NAMES
         for key in unknown:
             self.issue(index, (*where, key), _unknown("field", key, _GROUP), key=True)
         if "any" in item and ("at_least" in item or "of" in item):
@@ -561,7 +574,9 @@ class _Loader:
             return _INVALID
         else:
             return self.issue(index, where, "a group needs 'any: [ids]' or 'at_least: K' with 'of: [ids]'")
-        demand = self._field_number(index, (*where, "demand"), item.get("demand"), "demand")
+        demand = item.get("demand")
+        if demand is not None:
+            demand = self._field_number(index, (*where, "demand"), demand)
         if members is _INVALID:
             return _INVALID
         if at_least is not _INVALID and at_least > len(members):
@@ -572,15 +587,20 @@ class _Loader:
         return self.interned.setdefault(group, group)  # e.g. the same DNS pair behind every service
 
     def _id_list(self, index: int, path: YPath, value: Any) -> Any:
-        items = [(path, value)] if isinstance(value, str) else None
-        if isinstance(value, list):
-            items = [((*path, i), item) for i, item in enumerate(value)]
-        if items is None:
+        if value.__class__ is list:
+            items, listed = value, True
+        elif isinstance(value, str):
+            items, listed = [value], False
+        else:
             return self.issue(index, path, "a group lists ids: [a, b] (quote ranges: ['web-[1:4]'])")
         if not items:
             return self.issue(index, path, "a group needs at least one member")
         members: dict[str, None] = {}
-        for where, item in items:
+        for i, item in enumerate(items):
+            if item.__class__ is str and _plain_id(item) and item not in members:
+                members[item] = None
+                continue
+            where = (*path, i) if listed else path
             if not isinstance(item, str):
                 self.issue(index, where, f"a member is an id, not {_describe(item)}")
                 continue
@@ -614,10 +634,10 @@ class _Loader:
 
     # -- scalars --------------------------------------------------------------------------
 
-    def _text(self, index: int, path: YPath, value: Any, name: str) -> Any:
+    def _text(self, index: int, path: YPath, value: Any, name: str | None = None) -> Any:
         if value is None or isinstance(value, str):
             return value
-        return self.issue(index, path, f"{name} must be text, not {_describe(value)}")
+        return self.issue(index, path, f"{name or path[-1]} must be text, not {_describe(value)}")
 
     def _number(self, index: int, path: YPath, value: Any, name: str, *, integer: bool = False) -> Any:
         if value is None:
@@ -642,6 +662,28 @@ class _Loader:
 
     def _check_references(self) -> None:
         components, declared = self.components, self.declared
+        records = components.values()
+        requirements = {r for c in records for r in c.requires}  # ids and (interned) groups
+        groups = [r for r in requirements if r.__class__ is Group]
+        named = {c.container for c in records}
+        named.update(r for r in requirements if r.__class__ is str)
+        named.update(m for g in groups for m in g.members)
+        named.discard(None)
+        short = {
+            g
+            for g in groups
+            if g.demand is not None and all(components[m].capacity is None for m in g.members if m in components)
+        }
+        if short or not named <= declared.keys() or any(c.container == c.id for c in records):
+            self._check_each_reference()
+        for index, where, acceptance in self.accepted:
+            if acceptance.spof not in declared:
+                self.issue(index, (*where, "spof"), _unknown_id(acceptance.spof, components))
+        self._check_containment()
+
+    def _check_each_reference(self) -> None:
+        """Locate each reference to nothing, and each demand on members without capacity."""
+        components, declared = self.components, self.declared
         for cid, component in components.items():
             container = component.container
             if container is not None:
@@ -663,22 +705,25 @@ class _Loader:
                     index, where = declared[cid]
                     message = f"'{cid}' sets a demand on {requirement.describe()} but none of them has a capacity"
                     self.warnings.append(_Issue(index, where, message, key=True))
-        for index, where, acceptance in self.accepted:
-            if acceptance.spof not in declared:
-                self.issue(index, (*where, "spof"), _unknown_id(acceptance.spof, components))
-        self._check_containment()
 
     def _check_containment(self) -> None:
+        # Chains that end (a site in nothing, then its rooms, its racks...) are peeled off a
+        # level at a time; what is left is walked one by one: cycles, and what is in them.
+        inside = {cid: c.container for cid, c in self.components.items() if c.container is not None}
+        for _ in range(16):
+            deeper = {cid: container for cid, container in inside.items() if container in inside}
+            if len(deeper) == len(inside):
+                break
+            inside = deeper
         state: dict[str, int] = {}
-        components = self.components
-        for start in components:
+        for start in inside:
             chain = []
             cid: str | None = start
-            while cid in components and state.get(cid, 0) == 0:
+            while cid in inside and state.get(cid, 0) == 0:
                 state[cid] = 1
                 chain.append(cid)
-                cid = components[cid].container
-            if cid in components and state[cid] == 1:  # the chain came back to itself
+                cid = inside[cid]
+            if cid in inside and state[cid] == 1:  # the chain came back to itself
                 cycle = chain[chain.index(cid) :]
                 if len(cycle) > 1:  # a component in itself is reported on its own
                     self._locate(cycle[0], "in", cycle[1], "containment cycle: " + " in ".join([*cycle, cycle[0]]))
@@ -693,6 +738,43 @@ class _Loader:
             self.issue(index, (*where, field_name, *path), message)
             return
         self.issue(index, where, message, key=True)
+
+
+@dataclass(frozen=True)
+class Field:
+    """How a component field is read: the Component attribute it sets, and its reader.
+
+    A reader takes the source, the field's path and the value as written (text, a
+    list or a mapping; never None, which means "not set"), and gives the model's
+    value, or reports what is wrong with ``issue`` and gives ``_INVALID``.  A value
+    written as text is read once per distinct text and field.
+    """
+
+    attribute: str
+    read: Callable[[_Loader, int, YPath, Any], Any]
+    defaults: bool = False  # whether ``defaults:`` may set it
+
+
+#: The fields of a component as written in YAML (``kind`` is read with the section).
+#: To add a field: an attribute of :class:`~graphanalyzer.model.Component`, a line
+#: here, and a reader if the value needs more than being text.
+FIELDS: dict[str, Field] = {
+    "in": Field("container", _Loader._container),
+    "depends_on": Field("requires", _Loader._requirements),
+    "capacity": Field("capacity", _Loader._capacity, defaults=True),
+    "availability": Field("availability", _Loader._field_number, defaults=True),
+    "slo": Field("slo", _Loader._slo, defaults=True),
+    "description": Field("description", _Loader._text),
+    "owner": Field("owner", _Loader._text, defaults=True),
+    "tags": Field("tags", _Loader._tag_items, defaults=True),
+}
+_NAMES = frozenset(("kind", *FIELDS))
+_DEFAULTS = tuple(sorted(name for name, spec in FIELDS.items() if spec.defaults))
+#: A record before its fields are read: every attribute at its default (and the stand-in
+#: for a value reported as wrong).
+_BLANK: dict[str, Any] = {
+    f.name: None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(Component)
+} | {"kind": "?"}
 
 
 def _plain_id(text: Any) -> bool:

@@ -14,7 +14,7 @@ one); a requirement is another component's id or a :class:`Group`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from graphanalyzer.errors import Problem
@@ -107,6 +107,9 @@ class Component:
     #: The availability objective, a fraction in (0, 1] (``slo: 99.95%`` in the inventory).
     slo: float | None = None
 
+
+#: The fields of a component record, in order.
+COMPONENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Component))
 
 #: Where a component was declared: file, and 1-based line and column of its key.
 #: A plain tuple, as a loaded estate holds one per component.

@@ -12,7 +12,10 @@ Two readers give the same tree:
   and key starts, reports duplicate keys, aliases and tags, and stops pulling
   events as soon as nesting passes :data:`MAX_DEPTH`, so libyaml never parses a
   nesting bomb (walking 2 million ``[`` takes libyaml minutes; stopping early, a
-  millisecond).
+  millisecond).  libyaml's scanner reads up to 1,024 characters ahead of the
+  events, and the libyaml in PyYAML 6.0.4 stops at 1,000 flow levels while doing
+  so; when it stops there, the text up to that point is walked again, and the
+  walk stops at our limit, where it was passed.
 * :func:`parse_fast` is a pure-Python reader for the plain subset that large,
   generated inventories use: block mappings and sequences, one-line flow
   collections, plain and simply quoted scalars.  A flow collection written the
@@ -46,11 +49,14 @@ from graphanalyzer.errors import Problem
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 #: Deepest nesting accepted.  Inventories need about 7 levels.
 MAX_DEPTH = 64
+DEEP = f"nesting deeper than {MAX_DEPTH} levels"
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 0-based line and column
 
 # Characters YAML 1.1 forbids in a stream (section 5.1), and those parse_fast avoids.
+_GLUED = "a comment needs a space before '#'"
+_GLUED_HASH = re.compile(r"[|>](?:[^\n#]*\S)?#")  # a block scalar's header with a comment glued to it
 _FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_FAST = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 
@@ -112,12 +118,29 @@ _SKIP: Any = object()  # the value of a rejected key: parsed, then dropped
 
 
 class _Frame:
-    __slots__ = ("key", "node", "path")
+    __slots__ = ("column", "flow", "key", "node", "path", "start")
 
-    def __init__(self, node: dict[str, Any] | list[Any], path: Path | None) -> None:
+    def __init__(self, node: dict[str, Any] | list[Any], path: Path | None, flow: bool, column: int) -> None:
         self.node = node
         self.path = path
+        self.flow = flow
+        self.column = column  # of a block collection: its indentation
         self.key: Any = _MISSING
+        self.start = -1  # of a flow collection in a block one: where it starts
+
+
+_UNINDENTED = "a line inside a flow collection or quoted text must be indented more than its key"
+
+
+def _unindented(text: str, start: int, end: int, indent: int) -> tuple[str, int] | None:
+    """Where a line after the first of a flow collection or quoted text in a block collection is not indented."""
+    at = text.find("\n", start, end)
+    while at >= 0:
+        line = text[at + 1 : text.find("\n", at + 1, end) % (end + 1) or end]
+        if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+            return _UNINDENTED, at + 1
+        at = text.find("\n", at + 1, end)
+    return None
 
 
 def parse_exact(text: str, name: str) -> Document:
@@ -137,8 +160,15 @@ def parse_exact(text: str, name: str) -> Document:
     if bad:
         doc.problems.extend(bad)
         return doc
+    _walk(text, name, doc)
+    return doc
+
+
+def _walk(text: str, name: str, doc: Document) -> None:
+    """Fill ``doc`` from libyaml's events (the body of :func:`parse_exact`)."""
     stack: list[_Frame] = []
     documents = 0
+    read = 0  # where the last event started: the walk has checked everything before it
 
     def problem(mark: Any, message: str) -> None:
         doc.problems.append(Problem(name, mark.line + 1, mark.column + 1, message))
@@ -179,8 +209,82 @@ def parse_exact(text: str, name: str) -> Document:
             doc.values[path] = where
         return path
 
+    def unsure(event: Any) -> tuple[str, int] | None:
+        """Why libyaml may not read this event as YAML does (it is refused then) and where, or None.
+
+        libyaml accepts some invalid YAML and misreads some valid YAML (the YAML test
+        suite shows which): comments glued to a token, keys written ``?x``, anchors
+        followed by ``:``, lines of spaces in block scalars, continuation lines of flow
+        collections and quoted text that are not indented, a lone ``-``.  Those, and
+        directives (an inventory never needs them), are refused rather than read the
+        way libyaml guesses.
+        """
+        start = event.start_mark.index
+        glued = text.find("#", after, start)
+        while glued > 0:
+            if text[glued - 1] not in " \t\r\n":
+                return _GLUED, glued
+            glued = text.find("#", glued + 1, start)
+        anchor = getattr(event, "anchor", None)
+        if (
+            anchor is not None
+            and not isinstance(event, yaml.AliasEvent)
+            and text[start + len(anchor) + 1 : start + len(anchor) + 2] == ":"
+        ):
+            return f"an anchor name (&{anchor}) followed by ':' is read differently by YAML readers: remove it", start
+        if isinstance(event, yaml.DocumentStartEvent) and (event.version or event.tags):
+            return "directives (%YAML, %TAG) are not supported", start
+        if not (isinstance(event, yaml.ScalarEvent) or getattr(event, "flow_style", False)) or not stack:
+            return None
+        frame = stack[-1]
+        if frame.node.__class__ is dict and frame.key is _MISSING:
+            before = start - 1
+            while before >= 0 and text[before] in " \t":
+                before -= 1
+            if before >= 0 and text[before] == "?":
+                return "keys written with '?' are not supported: write key: value", before
+        style = getattr(event, "style", None)
+        if style in ("|", ">"):
+            glued_in_header = _GLUED_HASH.match(text, start)
+            return None if glued_in_header is None else (_GLUED, glued_in_header.end() - 1)
+        if not style and isinstance(event, yaml.ScalarEvent) and event.value == "-":
+            return "a lone '-' is not a value: quote it", start
+        if style in ("'", '"') and not frame.flow:
+            return _unindented(text, start, event.end_mark.index, frame.column)
+        return None
+
+    def spaces_in_block(start: int, end: int) -> tuple[str, int] | None:
+        """Where a block scalar (with the blank lines after it) has a line of spaces deeper than its text."""
+        lines = text[start:end].split("\n")
+        if end < content_end:
+            lines = lines[:-1]  # the indentation of what comes next
+        indents = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.strip(" ")]
+        deepest = indents[0] if indents else -1
+        offset = start
+        for line in lines:
+            if offset > start and line and not line.strip(" \t") and len(line) > deepest:
+                return "a line of only spaces, deeper than the text, in a block scalar (| or >)", offset
+            offset += len(line) + 1
+        return None
+
+    content_end = len(text.rstrip())
+    block: Any = None  # the last block scalar's start mark, until the next event
+    after = 0  # where the last event ended
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            read = event.start_mark.index  # type: ignore[union-attr]  # libyaml marks every event
+            why = unsure(event) or (block is not None and spaces_in_block(block, read)) or None
+            if isinstance(event, yaml.CollectionEndEvent) and stack and stack[-1].flow and stack[-1].start >= 0:
+                inside = stack[-2].column
+                why = why or _unindented(text, stack[-1].start, event.end_mark.index, inside)  # type: ignore[union-attr]
+            if why is not None:
+                line, column = position(text, why[1])
+                doc.problems.append(Problem(name, line + 1, column + 1, why[0]))
+                doc.data = None
+                return
+            after = event.end_mark.index  # type: ignore[union-attr]
+            block = read if getattr(event, "style", None) in ("|", ">") else None
+
             if isinstance(event, yaml.ScalarEvent):
                 if event.tag is not None:
                     problem(event.start_mark, f"tags ({event.tag}) are not supported: values are text")
@@ -188,13 +292,17 @@ def parse_exact(text: str, name: str) -> Document:
                 attach(None if plain and event.value in NULLS else event.value, event.start_mark)
             elif isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
-                    problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                    problem(event.start_mark, DEEP)
                     doc.data = None
-                    return doc
+                    return
                 if event.tag is not None:
                     problem(event.start_mark, f"tags ({event.tag}) are not supported")
                 node: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
-                stack.append(_Frame(node, attach(node, event.start_mark)))
+                column = event.start_mark.column  # type: ignore[union-attr]
+                frame = _Frame(node, attach(node, event.start_mark), bool(event.flow_style), column)
+                if frame.flow and stack and not stack[-1].flow:  # flow inside block: check its lines at its end
+                    frame.start = event.start_mark.index  # type: ignore[union-attr]
+                stack.append(frame)
             elif isinstance(event, yaml.CollectionEndEvent):
                 stack.pop()
             elif isinstance(event, yaml.AliasEvent):
@@ -204,9 +312,19 @@ def parse_exact(text: str, name: str) -> Document:
                 documents += 1
                 if documents > 1:
                     problem(event.start_mark, "only one YAML document is allowed in an inventory file")
-                    return doc
+                    return
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        end = len(text) if mark is None else mark.index
+        openers = text.count("[", read, end) + text.count("{", read, end)
+        if end < len(text) and openers > MAX_DEPTH - len(stack):
+            # libyaml's scanner stopped ahead of the events, maybe at its own nesting
+            # limit: walk the text up to there again, and the events reach ours.
+            ahead = Document(data=None)
+            _walk(text[:end], name, ahead)
+            if ahead.problems and ahead.problems[-1].message == DEEP:
+                doc.data, doc.values, doc.keys, doc.problems[:] = None, {}, {}, ahead.problems
+                return
         message = error.problem or "YAML syntax error"
         if error.context:
             message = f"{message} ({error.context})"
@@ -215,7 +333,6 @@ def parse_exact(text: str, name: str) -> Document:
     except yaml.YAMLError as error:
         doc.data = None
         doc.problems.append(Problem(name, 1, 1, f"YAML error: {error}"))
-    return doc
 
 
 # ---------------------------------------------------------------------------------------------

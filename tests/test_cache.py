@@ -23,7 +23,7 @@ def test_second_load_comes_from_the_cache(tmp_path: Path, private_cache: Path) -
     path = estate(tmp_path / "inv")
     first = load(path).graph["inventory"]
     assert len(list(private_cache.glob("*.pickle"))) == 1
-    assert cache.lookup(path, path.read_bytes()).graph["inventory"] == first
+    assert cache.lookup(path, path.read_bytes()) == first
     assert load(path).graph["inventory"] == first
 
 
@@ -74,6 +74,7 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path, private_cache: Path) -
 
 
 def test_a_cached_graph_equals_a_fresh_one(tmp_path: Path) -> None:
+    """Origins, warnings and every field of every record come back as they were loaded."""
     import networkx as nx
 
     path = estate(tmp_path / "inv")
@@ -83,6 +84,27 @@ def test_a_cached_graph_equals_a_fresh_one(tmp_path: Path) -> None:
     assert cache.lookup(path, path.read_bytes()) is not None
     assert nx.utils.graphs_equal(cached, fresh)
     assert list(cached.edges(data=True)) == list(fresh.edges(data=True))
+    before, after = fresh.graph["inventory"], cached.graph["inventory"]
+    assert (after.origins, after.warnings, after.files) == (before.origins, before.warnings, before.files)
+    assert [vars(c) for c in after.components.values()] == [vars(c) for c in before.components.values()]
+
+
+def test_validate_is_answered_from_a_note_that_follows_the_entry(tmp_path: Path, private_cache: Path) -> None:
+    from graphanalyzer.analysis.summary import validated
+
+    path = estate(tmp_path / "inv")
+    first = validated(str(path))
+    assert list(private_cache.glob("*.validate")) and validated(str(path)) == first
+    (tmp_path / "inv" / "power.yaml").write_text("power: [p, q]\n")
+    assert validated(str(path))["components"] == first["components"] + 1
+
+
+def test_the_name_given_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = estate(tmp_path / "inv")
+    load(path)
+    monkeypatch.chdir(tmp_path)
+    relative = load(os.path.join("inv", "main.yaml")).graph["inventory"]
+    assert relative.origins["s"][0] == os.path.join("inv", "main.yaml")
 
 
 def test_entries_are_kept_within_a_size_budget(

@@ -118,11 +118,38 @@ def test_alias_bomb_is_refused_without_expansion() -> None:
 @pytest.mark.parametrize(
     "bomb",
     ["[" * 200_000, "- " * 200_000 + "x", "{a: " * 100_000, "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 500))],
+    ids=["flow sequences", "block sequences", "flow mappings", "block mappings"],
 )
 def test_nesting_bombs_stop_at_the_depth_limit(bomb: str) -> None:
     doc = parse_exact(bomb, "deep.yaml")
     assert [p.message for p in doc.problems] == [f"nesting deeper than {MAX_DEPTH} levels"]
     assert parse_fast(bomb) is None
+
+
+@pytest.mark.parametrize(
+    ("bomb", "where"),
+    [
+        ("[" * 100_000, (1, 65)),
+        ("a: b\nc: " + "[" * 100_000, (2, 67)),  # a block mapping is level 1
+        ("a:\n  - x\n  - " + "[{" * 50_000, (3, 67)),
+        ("x: " + "[" * 60 + "]" * 60 + "\ny: " + "[" * 5_000, (2, 67)),
+        ("- " * 10 + "[" * 5_000, (1, 75)),
+    ],
+    ids=["flow", "after a mapping", "in a block sequence", "after a shallow line", "after block levels"],
+)
+def test_flow_bombs_stop_where_our_limit_is_passed(bomb: str, where: tuple[int, int]) -> None:
+    """libyaml's scanner reads ahead and (since PyYAML 6.0.4) stops at 1,000 levels on its own:
+    the problem is still ours, at the opening of the 65th level."""
+    problems = parse_exact(bomb, "deep.yaml").problems
+    assert (problems[-1].line, problems[-1].column, problems[-1].message) == (
+        *where,
+        f"nesting deeper than {MAX_DEPTH} levels",
+    )
+
+
+def test_an_unclosed_quote_full_of_brackets_is_a_syntax_error() -> None:
+    (problem,) = parse_exact('a: "' + "[" * 5_000, "x.yaml").problems
+    assert "end of stream" in problem.message
 
 
 def test_several_documents_are_refused() -> None:
@@ -140,3 +167,50 @@ def test_read_keeps_positions_of_declarations() -> None:
     doc = read("hosts:\n  web-1: {}\n  web-2: {in: r}\n", "x.yaml")
     assert not doc.exact
     assert doc.mark(("hosts", "web-2", "in"), key=True) == (2, 2)
+
+
+# What libyaml accepts although it is not YAML, or reads otherwise than YAML does (the
+# YAML test suite finds these; benchmarks/yaml_conformance.py counts them): refused, where it is.
+GUESSES = {
+    "explicit key in flow": ("a: {?foo: bar}\n", (1, 5), "keys written with '?'"),
+    "explicit key in a flow sequence": ("a: [?x]\n", (1, 5), "keys written with '?'"),
+    "comment after a quote": ('key: "value"# comment\n', (1, 13), "space before '#'"),
+    "comment after a bracket": ("a: [b, c]#x\n", (1, 10), "space before '#'"),
+    "comment after a comma": ("a: [b,#x\n  c]\n", (1, 7), "space before '#'"),
+    "comment after a block indicator": ("a: >#x\n  text\n", (1, 5), "space before '#'"),
+    "directive": ("%YAML 1.1\n---\na: b\n", (1, 1), "directives"),
+    "lone dash": ("a: [-, b]\n", (1, 5), "lone '-'"),
+    "spaces deeper than a block scalar": ("a: |\n  x\n   \n", (3, 1), "only spaces"),
+    "spaces after a kept block scalar": ("s:\n  - |+\n     ", (3, 1), "only spaces"),
+    "flow line not indented": ("a: [b,\nc]\n", (2, 1), "indented more"),
+    "quoted line not indented": ('a: "b\nc"\n', (2, 1), "indented more"),
+    "anchor glued to a colon": ("k: &a:b value\n", (1, 4), "anchor"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GUESSES))
+def test_what_libyaml_would_guess_is_refused_where_it_is(case: str) -> None:
+    text, where, words = GUESSES[case]
+    doc = read(text, "x.yaml")
+    assert doc.data is None and len(doc.problems) == 1
+    (problem,) = doc.problems
+    assert (problem.line, problem.column) == where and words in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: {foo: bar}\n", {"a": {"foo": "bar"}}),
+        ('a: "v" # c\n', {"a": "v"}),
+        ("a: >-  # folded\n  x\n", {"a": "x"}),
+        ("d: |\n  x\n  \n  y\n", {"d": "x\n\ny\n"}),
+        ("a: [b,\n  c]\n", {"a": ["b", "c"]}),
+        ('a: "b\n  c"\n', {"a": "b c"}),
+        ("[a,\nb]\n", ["a", "b"]),
+        ("k: &a b\n", {"k": "b"}),
+        ("a: b#c\n", {"a": "b#c"}),
+    ],
+)
+def test_their_well_written_neighbours_are_read(text: str, expected: object) -> None:
+    doc = read(text, "x.yaml")
+    assert doc.problems == [] and doc.data == expected

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graphanalyzer.graph import Node
+from graphanalyzer.graph import Node, on_cycles
 from graphanalyzer.model import Inventory
 
 
@@ -31,7 +31,7 @@ def cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
     inventory: Inventory = graph.graph["inventory"]
     order = {cid: n for n, cid in enumerate(inventory.components)}
     found = []
-    for members in nx.strongly_connected_components(graph):
+    for members in nx.strongly_connected_components(graph.subgraph(on_cycles(graph))):
         start = min((m for m in members if isinstance(m, str)), key=order.__getitem__, default=None)
         if start is None or (len(members) == 1 and not graph.has_edge(start, start)):
             continue

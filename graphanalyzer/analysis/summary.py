@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from graphanalyzer import cache
 from graphanalyzer.errors import Problem
+from graphanalyzer.inventory import read_root
 from graphanalyzer.model import Group, Inventory, Requirement
 
 
@@ -36,6 +38,28 @@ def validate(inventory: Inventory, cycles: Iterable[list[str]] = ()) -> dict[str
         "by_kind": inventory.by_kind(),
         "warnings": [f"{w.file}:{w.line}:{w.column}: warning: {w.message}" for w in sorted(warnings)],
     }
+
+
+def validated(source: str) -> dict[str, Any]:
+    """:func:`validate` for an inventory file, with its cycles; kept beside its cache entry.
+
+    An unchanged inventory is answered from the note without loading it again (nor
+    importing what analyses need).
+    """
+    name, path, raw = read_root(source)
+    if path is not None:
+        kept: dict[str, Any] | None = cache.note(path, raw, name, "validate")
+        if kept is not None:
+            return kept
+    # Analyses need NetworkX, which an answer from the cache does not.
+    from graphanalyzer.analysis.cycles import cycles
+    from graphanalyzer.graph import load_read
+
+    graph = load_read(name, path, raw)
+    result = validate(graph.graph["inventory"], cycles(graph))
+    if path is not None:
+        cache.keep_note(path, raw, name, "validate", result)
+    return result
 
 
 def requirement(item: Requirement) -> str | dict[str, Any]:
