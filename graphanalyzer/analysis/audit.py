@@ -53,7 +53,7 @@ from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone
-from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement
+from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 
 MINUTES_PER_YEAR = 365.25 * 24 * 60
 #: Cones with at most this many components get an exact diagram ...
@@ -130,8 +130,8 @@ def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int 
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
     risks, fixes = [], {}
-    for number, finding in enumerate(found[: top or None], 1):
-        rid = f"R{number}"
+    for rank, finding in enumerate(found[: top or None], 1):
+        rid = f"R{rank}"
         proposed = propose(graph, finding, services, breaks)
         if proposed is not None:
             fixes[rid] = proposed[1]
@@ -284,7 +284,7 @@ def findings(graph: nx.DiGraph[Node], result: dict[str, Any], services: dict[str
                     "kind": "capacity",
                     "components": group["members"],
                     "breaks": [group["service"]],
-                    "finding": f"{group['service']} needs {group['demand']:,} of {group['capacity']:,} "
+                    "finding": f"{group['service']} needs {number(group['demand'])} of {number(group['capacity'])} "
                     f"from {', '.join(group['members'])}: losing any one leaves it short",
                     "by_design": False,
                     "accepted": False,
@@ -441,10 +441,10 @@ def _peers(
 
 def _peer_of(inventory: Inventory, singles: dict[Node, frozenset[str]], record: Component) -> Component | None:
     """A copy of ``record`` under a new id, each need moved to another of its kind where there is one."""
-    number = 2
-    while f"{record.id}-{number}" in inventory.components:
-        number += 1
-    peer = replace(record, id=f"{record.id}-{number}")
+    suffix = 2
+    while f"{record.id}-{suffix}" in inventory.components:
+        suffix += 1
+    peer = replace(record, id=f"{record.id}-{suffix}")
     for need in [*(r for r in record.requires if isinstance(r, str)), *filter(None, [record.container])]:
         others = _alternatives(inventory, singles, need, need)
         if others:
@@ -467,7 +467,8 @@ def _more_capacity(inventory: Inventory, singles: dict[Node, frozenset[str]], fi
         else r
         for r in owner.requires
     )
-    text = f"add {peer.id} ({largest.capacity:,} like {largest.id}) to {service}'s group in {peer.container}"
+    where = f" in {peer.container}" if peer.container else ""
+    text = f"add {peer.id} (capacity {number(largest.capacity or 0)}, like {largest.id}) to {service}'s group{where}"
     return [Fix(text, (peer, replace(owner, requires=requires)))]
 
 
