@@ -105,14 +105,14 @@ def downtime_text(minutes: float) -> str:
 
 
 def percent_text(fraction: float, error: float | None = None) -> str:
-    """An availability as a percentage, with as many decimals as its nines need, and its error.
+    """An availability as a percentage, with decimals enough for two digits of its unavailability, and its error.
 
     >>> percent_text(0.998001), percent_text(0.99999123, 2e-7), percent_text(1.0)
-    ('99.8001%', '99.99912% ± 0.00002%', '100%')
+    ('99.80%', '99.99912% ± 0.00002%', '100%')
     """
     if fraction >= 1:
         return "100%"
-    digits = max(2, min(8, 2 - math.floor(math.log10(1 - fraction)) + 1))
+    digits = max(2, min(8, -math.floor(math.log10(1 - fraction)) - 1))
     text = f"{100 * fraction:.{digits}f}%"
     return f"{text} ± {100 * error:.{digits}f}%" if error else text
 
