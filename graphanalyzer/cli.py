@@ -63,6 +63,10 @@ def _format_for(ctx: typer.Context, value: Format | None) -> Format | None:
     return value
 
 
+#: ``--service``: the targets of an analysis, every service by default.
+TargetsOption = Annotated[
+    list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
+]
 FormatOption = Annotated[
     Format | None,
     typer.Option(
@@ -159,9 +163,7 @@ def spof(
     order: Annotated[
         int, typer.Option("--order", "-k", min=1, max=4, help="Also list minimal cut sets of 2 up to this many.")
     ] = 1,
-    service: Annotated[
-        list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
-    ] = None,
+    service: TargetsOption = None,
     format: FormatOption = None,
 ) -> None:
     """Single points of failure, minimal cut sets, and redundancy a single failure defeats.
@@ -220,9 +222,7 @@ def chaos(
     inventory: InventoryArgument = DEFAULT_INVENTORY,
     trials: Annotated[int, typer.Option("--trials", "-n", min=1, help="How many random trials.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The same seed gives the same result.")] = 0,
-    service: Annotated[
-        list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
-    ] = None,
+    service: TargetsOption = None,
     top: Annotated[
         int, typer.Option("--top", min=0, help="Components in each importance ranking (0: every one).")
     ] = 10,
@@ -276,9 +276,7 @@ class AuditGate(enum.StrEnum):
 @app.command("audit")
 def audit_command(
     inventory: InventoryArgument = DEFAULT_INVENTORY,
-    service: Annotated[
-        list[str] | None, typer.Option("--service", "-s", help="A target (repeat for more); default: every service.")
-    ] = None,
+    service: TargetsOption = None,
     top: Annotated[int, typer.Option("--top", min=0, help="Risks to list with verified fixes (0: all).")] = 10,
     fail_on: Annotated[
         AuditGate | None,
