@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -68,35 +69,23 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
     found = found or spof(graph)
-    spofs: dict[str, list[str]] = {sid: [] for sid in services}
-    for entry in found["spofs"]:
-        for sid in entry["breaks"]:
-            spofs[sid].append(entry["component"])
-    depth = _depths(graph)
     loops = cycles(graph)
     on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
-    per_service: dict[str, Any] = {}
     shares = {"cycle": 0, "illusory": 0}
-    for sid in services:
-        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
-        support = len(reached) - 1
-        chain = depth[sid] - 1
-        per_service[sid] = {
-            "depth": chain,
-            "support": support,
-            "spofs": spofs[sid],
-            "index": round(chain * math.log2(1 + support), 1),
-        }
+
+    def share(reached: set[Node]) -> None:
         shares["cycle"] += bool(reached & on_cycle)
         shares["illusory"] += bool(reached & behind_illusion)
+
+    per_service = measures(graph, found, services, share)
     count = max(len(services), 1)
     mean = sum(s["index"] for s in per_service.values()) / count
     overall = round(mean * (1 + 0.5 * shares["cycle"] / count + 0.5 * shares["illusory"] / count), 1)
     result = {
         "inventory": inventory.name,
         "services": per_service,
-        "cycles": sorted(_rotated(cycle) for cycle in loops),
+        "cycles": sorted(rotated(cycle) for cycle in loops),
         "repeated": repeated(graph),
         "illusory": found["illusory_redundancy"],
         "blast_radius": sorted(
@@ -109,11 +98,43 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     return result
 
 
-def _depths(graph: nx.DiGraph[Node]) -> dict[Node, int]:
-    """For every node, the components on the longest requirement chain from it down (itself included)."""
+def measures(
+    graph: nx.DiGraph[Node],
+    found: dict[str, Any],
+    services: list[str],
+    each: Callable[[set[Node]], None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """``depth``, ``support``, ``spofs`` and ``index`` of these services (``found``: the ``spof`` result).
+
+    ``each`` is shown the components of each service's cone.
+    """
+    spofs: dict[str, list[str]] = {sid: [] for sid in services}
+    for entry in found["spofs"]:
+        for sid in entry["breaks"]:
+            if sid in spofs:
+                spofs[sid].append(entry["component"])
+    depth = _depths(graph, cone(graph, services))
+    per_service: dict[str, Any] = {}
+    for sid in services:
+        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
+        support = len(reached) - 1
+        chain = depth[sid] - 1
+        per_service[sid] = {
+            "depth": chain,
+            "support": support,
+            "spofs": spofs[sid],
+            "index": round(chain * math.log2(1 + support), 1),
+        }
+        if each is not None:
+            each(reached)
+    return per_service
+
+
+def _depths(graph: nx.DiGraph[Node], reached: set[Node]) -> dict[Node, int]:
+    """For every node of a cone, the components on the longest requirement chain from it down (itself included)."""
     _, succ, _ = internals(graph)
     depth: dict[Node, int] = {}
-    for members in sets_first(graph):
+    for members in sets_first(graph, reached):
         below = max((depth[r] for m in members for r in succ[m] if r not in members), default=0)
         weight = sum(not is_gate(m) for m in members)
         for member in members:
@@ -191,7 +212,7 @@ def _many(n: int, thing: str) -> str:
     return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
-def _rotated(cycle: list[str]) -> list[str]:
+def rotated(cycle: list[str]) -> list[str]:
     """A cycle starting at its smallest id, so that it reads the same whatever the declaration order."""
     start = cycle.index(min(cycle))
     return cycle[start:] + cycle[:start]
