@@ -288,3 +288,24 @@ def test_lower_order_looks_only_where_a_change_reaches_and_finds_the_same(
     result = diff(before, after, order)
     services = [s for s in designs[1].services() if s in designs[0].components]
     assert result["cut_sets"]["lower_order"] == full_lower_order(before, after, services, order, {})
+
+
+@given(
+    st.dictionaries(st.integers(0, 7), st.sampled_from(["*", "host", "rack", "2 of 3", "power"]), min_size=1),
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20),
+)
+def test_our_weisfeiler_lehman_hash_is_networkx_s(labels: dict[int, str], pairs: list[tuple[int, int]]) -> None:
+    import warnings
+
+    import networkx as nx
+
+    from graphanalyzer.analysis.complexity import wl_hash
+
+    edges = list(dict.fromkeys((u, v) for u, v in pairs if u in labels and v in labels))
+    graph: nx.DiGraph[int] = nx.DiGraph()
+    graph.add_nodes_from((node, {"label": label}) for node, label in labels.items())
+    graph.add_edges_from(edges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = nx.weisfeiler_lehman_graph_hash(graph, node_attr="label", iterations=2)
+    assert wl_hash(dict(labels), edges) == expected  # type: ignore[arg-type]
