@@ -224,10 +224,11 @@ def lower_order(
     was: dict[tuple[str, frozenset[str]], int] = {}
     for cut, sids in wanted.items():
         for size in range(len(cut) + 1, order + 2):
+            sids = [sid for sid in sids if (sid, cut) not in was]  # the smallest order it had is the one
+            if not sids:
+                break
             more = _cut_sets(old, sids, size - len(cut), cut)
             for sid in sids:
-                if (sid, cut) in was:
-                    continue
                 for extra in more[sid]:
                     whole = cut | extra
                     if len(whole) == size and minimal_in("old", whole, sid):
