@@ -153,11 +153,58 @@ def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterat
     # reachable from it; edges point to what a node needs, so requirements come first.
     # A strongly connected set lies wholly inside a cone or wholly outside it.
     if cone is None or 2 * len(cone) > graph.number_of_nodes():
-        for members in nx.strongly_connected_components(graph):
+        # The same for every analysis of a graph: found once (graphs are read-only).
+        ordered: list[set[Node]] | None = graph.graph.get("sets_first")
+        if ordered is None:
+            ordered = graph.graph["sets_first"] = list(nx.strongly_connected_components(graph))
+        for members in ordered:
             if cone is None or next(iter(members)) in cone:
                 yield members
     else:  # a small cone: a view of it is cheaper than the whole graph
         yield from nx.strongly_connected_components(graph.subgraph(cone))
+
+
+def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:
+    """:func:`sets_first` over a cone (a set of nodes closed under requirements), by Tarjan's algorithm on
+    the adjacency itself: for the many small cones of incremental work, NetworkX's subgraph views cost more
+    than the algorithm.  (Sets come requirements first; their order may differ from :func:`sets_first`'s.)
+    """
+    _, succ, _ = internals(graph)
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    stack: list[Node] = []
+    on_stack: set[Node] = set()
+    for root in cone:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(succ[child])))
+                    break
+                if child in on_stack and index[child] < low[node]:
+                    low[node] = index[child]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] == index[node]:
+                    members = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.add(member)
+                        if member == node:
+                            break
+                    yield members
 
 
 def is_gate(node: Node) -> bool:

@@ -107,3 +107,26 @@ def test_illusory_redundancy_is_exactly_the_single_failures_the_group_alone_suff
         if shared:
             expected[(node[0], gate.members)] = shared
     assert reported == expected
+
+
+@given(inventories(max_components=8, with_text=False), st.integers(min_value=1, max_value=2), st.data())
+def test_cut_sets_given_some_already_down_equal_brute_force(
+    inventory: Inventory, order: int, data: st.DataObject
+) -> None:
+    """With ``down`` unplugged already: the minimal sets that take each target down together with them."""
+    from graphanalyzer.analysis.cutsets import cut_sets_of_one
+
+    ids = list(inventory.components)
+    down = frozenset(data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True)))
+    expected: dict[str, set[frozenset[str]]] = {cid: set() for cid in ids}
+    for size in range(order + 1):
+        for chosen in combinations([c for c in ids if c not in down], size):
+            candidate = frozenset(chosen)
+            for target, state in reference(inventory, set(candidate | down)).items():
+                if state == DOWN and not any(found <= candidate for found in expected[target]):
+                    expected[target].add(candidate)
+    graph = build(inventory)
+    found = minimal_cut_sets(graph, ids, order, down=down)
+    assert {t: set(f) for t, f in found.items()} == expected
+    if order == 1:
+        assert cut_sets_of_one(graph, ids, down) == found

@@ -239,3 +239,73 @@ def test_outputs_never_replace_the_inventory(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "should end in .html" in wrong.stderr
     assert run_cli("report", str(inventory), "--format", "markdown", "-o", str(tmp_path / "r.md")).returncode == 0
     assert inventory.read_bytes() == before
+
+
+@st.composite
+def changed_designs(draw: st.DrawFn) -> tuple[Inventory, Inventory]:
+    """A random design and the same one with a few components changed, added or removed."""
+    from dataclasses import replace
+
+    from strategies import groups, inventories
+
+    drawn = draw(inventories(max_components=10, with_text=False))
+    names = list(drawn.components)
+    services = set(names[-3:])  # services at the top, as in an estate
+    old = Inventory(
+        drawn.name, {c: replace(r, kind="service") if c in services else r for c, r in drawn.components.items()}
+    )
+    components = dict(old.components)
+    for cid in draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)):
+        record = components[cid]
+        reduced = [r for r in record.requires if isinstance(r, Group) and len(r.members) > 1]
+        if reduced and draw(st.booleans()):  # less redundancy: the change a gate is for
+            group = draw(st.sampled_from(reduced))
+            fewer = draw(
+                st.sampled_from(
+                    [group.members[0], Group(group.members[:-1], min(group.at_least, len(group.members) - 1))]
+                )
+            )
+            requires = tuple(fewer if r == group else r for r in record.requires)
+        else:
+            requires = tuple(draw(st.lists(st.sampled_from(names) | groups(names), max_size=3, unique=True)))
+        components[cid] = replace(record, requires=tuple(dict.fromkeys(requires)))
+    if draw(st.booleans()):
+        added = draw(st.sampled_from(["new-a", "new-b"]))
+        components[added] = Component(added, draw(st.sampled_from(["host", "service"])), requires=(names[0],))
+        target = draw(st.sampled_from(names))
+        components[target] = replace(components[target], requires=(*components[target].requires, added))
+    return old, Inventory(old.name, components)
+
+
+@settings(max_examples=150)
+@given(changed_designs(), st.integers(min_value=1, max_value=3))
+def test_lower_order_looks_only_where_a_change_reaches_and_finds_the_same(
+    designs: tuple[Inventory, Inventory], order: int
+) -> None:
+    from graphanalyzer.analysis.diff import diff, full_lower_order
+
+    before, after = (build(inventory) for inventory in designs)
+    result = diff(before, after, order)
+    services = [s for s in designs[1].services() if s in designs[0].components]
+    assert result["cut_sets"]["lower_order"] == full_lower_order(before, after, services, order, {})
+
+
+@given(
+    st.dictionaries(st.integers(0, 7), st.sampled_from(["*", "host", "rack", "2 of 3", "power"]), min_size=1),
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20),
+)
+def test_our_weisfeiler_lehman_hash_is_networkx_s(labels: dict[int, str], pairs: list[tuple[int, int]]) -> None:
+    import warnings
+
+    import networkx as nx
+
+    from graphanalyzer.analysis.complexity import wl_hash
+
+    edges = list(dict.fromkeys((u, v) for u, v in pairs if u in labels and v in labels))
+    graph: nx.DiGraph[int] = nx.DiGraph()
+    graph.add_nodes_from((node, {"label": label}) for node, label in labels.items())
+    graph.add_edges_from(edges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = nx.weisfeiler_lehman_graph_hash(graph, node_attr="label", iterations=2)
+    assert wl_hash(dict(labels), edges) == expected  # type: ignore[arg-type]

@@ -30,8 +30,11 @@ and up to half for the share behind redundancy that one failure defeats.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
-import warnings
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -68,35 +71,23 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
     found = found or spof(graph)
-    spofs: dict[str, list[str]] = {sid: [] for sid in services}
-    for entry in found["spofs"]:
-        for sid in entry["breaks"]:
-            spofs[sid].append(entry["component"])
-    depth = _depths(graph)
     loops = cycles(graph)
     on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
-    per_service: dict[str, Any] = {}
     shares = {"cycle": 0, "illusory": 0}
-    for sid in services:
-        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
-        support = len(reached) - 1
-        chain = depth[sid] - 1
-        per_service[sid] = {
-            "depth": chain,
-            "support": support,
-            "spofs": spofs[sid],
-            "index": round(chain * math.log2(1 + support), 1),
-        }
+
+    def share(reached: set[Node]) -> None:
         shares["cycle"] += bool(reached & on_cycle)
         shares["illusory"] += bool(reached & behind_illusion)
+
+    per_service = measures(graph, found, services, share)
     count = max(len(services), 1)
     mean = sum(s["index"] for s in per_service.values()) / count
     overall = round(mean * (1 + 0.5 * shares["cycle"] / count + 0.5 * shares["illusory"] / count), 1)
     result = {
         "inventory": inventory.name,
         "services": per_service,
-        "cycles": sorted(_rotated(cycle) for cycle in loops),
+        "cycles": sorted(rotated(cycle) for cycle in loops),
         "repeated": repeated(graph),
         "illusory": found["illusory_redundancy"],
         "blast_radius": sorted(
@@ -109,11 +100,43 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     return result
 
 
-def _depths(graph: nx.DiGraph[Node]) -> dict[Node, int]:
-    """For every node, the components on the longest requirement chain from it down (itself included)."""
+def measures(
+    graph: nx.DiGraph[Node],
+    found: dict[str, Any],
+    services: list[str],
+    each: Callable[[set[Node]], None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """``depth``, ``support``, ``spofs`` and ``index`` of these services (``found``: the ``spof`` result).
+
+    ``each`` is shown the components of each service's cone.
+    """
+    spofs: dict[str, list[str]] = {sid: [] for sid in services}
+    for entry in found["spofs"]:
+        for sid in entry["breaks"]:
+            if sid in spofs:
+                spofs[sid].append(entry["component"])
+    depth = _depths(graph, cone(graph, services))
+    per_service: dict[str, Any] = {}
+    for sid in services:
+        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
+        support = len(reached) - 1
+        chain = depth[sid] - 1
+        per_service[sid] = {
+            "depth": chain,
+            "support": support,
+            "spofs": spofs[sid],
+            "index": round(chain * math.log2(1 + support), 1),
+        }
+        if each is not None:
+            each(reached)
+    return per_service
+
+
+def _depths(graph: nx.DiGraph[Node], reached: set[Node]) -> dict[Node, int]:
+    """For every node of a cone, the components on the longest requirement chain from it down (itself included)."""
     _, succ, _ = internals(graph)
     depth: dict[Node, int] = {}
-    for members in sets_first(graph):
+    for members in sets_first(graph, reached):
         below = max((depth[r] for m in members for r in succ[m] if r not in members), default=0)
         weight = sum(not is_gate(m) for m in members)
         for member in members:
@@ -141,18 +164,13 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
             continue
         members = set(inside)
         keep = members | {n for m in inside for n in succ[m] if is_gate(n)}
-        sub: nx.DiGraph[Node] = nx.DiGraph()
+        labels: dict[Node, str] = {}
         for node in keep:
             gate = nodes[node].get("gate")
             label = f"{gate.at_least} of {len(gate.members)}" if gate is not None else nodes[node]["component"].kind
-            sub.add_node(node, label="*" if node == container else label)
-        sub.add_edges_from((u, v) for u in keep for v in succ[u] if v in keep)
-        with (
-            warnings.catch_warnings()
-        ):  # NetworkX 3.5 notes that directed hashes changed; ours are compared within a run
-            warnings.simplefilter("ignore", UserWarning)
-            digest = nx.weisfeiler_lehman_graph_hash(sub, node_attr="label", iterations=2)
-        key = (inventory.components[container].kind, digest)
+            labels[node] = "*" if node == container else label
+        edges = [(u, v) for u in keep for v in succ[u] if v in keep]
+        key = (inventory.components[container].kind, wl_hash(labels, edges))
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)
     found = [
@@ -161,6 +179,37 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
         if len(instances) >= 2
     ]
     return sorted(found, key=lambda g: (-g["size"] * len(g["instances"]), g["kind"], g["instances"][0]))
+
+
+def wl_hash(labels: dict[Node, str], edges: list[tuple[Node, Node]], iterations: int = 2) -> str:
+    """The Weisfeiler-Lehman hash of a directed graph with labelled nodes, computed as NetworkX does.
+
+    ``nx.weisfeiler_lehman_graph_hash(G, node_attr="label", iterations=2)`` gives the same
+    digest (a test checks it); building a DiGraph for each of thousands of racks cost more
+    than the hashing.
+    """
+    ahead: dict[Node, list[Node]] = {node: [] for node in labels}
+    behind: dict[Node, list[Node]] = {node: [] for node in labels}
+    for u, v in edges:
+        ahead[u].append(v)
+        behind[v].append(u)
+    counts: list[tuple[str, int]] = []
+    for _ in range(iterations):
+        labels = {
+            node: _digest(
+                label
+                + "".join(sorted("s_" + labels[n] for n in ahead[node]))
+                + "".join(sorted("p_" + labels[n] for n in behind[node]))
+            )
+            for node, label in labels.items()
+        }
+        counts.extend(sorted(Counter(labels.values()).items()))
+    return _digest(str(tuple(counts)))
+
+
+@functools.lru_cache(maxsize=65536)  # racks built alike hash the same labels again and again
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def verdict(result: dict[str, Any], shares: dict[str, int]) -> str:
@@ -191,7 +240,7 @@ def _many(n: int, thing: str) -> str:
     return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
-def _rotated(cycle: list[str]) -> list[str]:
+def rotated(cycle: list[str]) -> list[str]:
     """A cycle starting at its smallest id, so that it reads the same whatever the declaration order."""
     start = cycle.index(min(cycle))
     return cycle[start:] + cycle[:start]

@@ -47,13 +47,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import combinations
+from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.graph import Node, cone, internals, sets_first
+from graphanalyzer.graph import Node, cone, internals, sets_below, sets_first
 
 Family = frozenset[frozenset[str]]
 _EMPTY: Family = frozenset()
+_ALREADY: Family = frozenset((frozenset(),))  # down with nothing more: the family of what is unplugged already
 
 
 def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None) -> dict[Node, frozenset[str]]:
@@ -88,11 +90,61 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = Non
     return result
 
 
-def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int) -> dict[str, Family]:
-    """The minimal cut sets of at most ``order`` components of each target (itself included)."""
+def cut_sets_of_one(graph: nx.DiGraph[Node], targets: Iterable[str], down: Iterable[str]) -> dict[str, Family]:
+    """``minimal_cut_sets(graph, targets, 1, down)``, the way :func:`single_failures` works: with sets of ids."""
+    nodes, succ, _ = internals(graph)
+    targets = list(targets)
+    down = frozenset(down)
+    result: dict[Node, Any] = dict.fromkeys(down, _ALREADY)
+    reached = cone(graph, targets)
+
+    def evaluate(node: Node) -> Any:
+        gate = nodes[node].get("gate")
+        families = [result.get(r, frozenset()) for r in succ[node]]
+        if gate is None:
+            return _ALREADY if _ALREADY in families else frozenset().union({node}, *families)
+        need = len(families) - gate.at_least + 1 - families.count(_ALREADY)  # members still to take down
+        families = [f for f in families if f is not _ALREADY]
+        if need <= 0:
+            return _ALREADY
+        if need == len(families):
+            return frozenset.intersection(*families) if families else frozenset()
+        if need == 1:
+            return frozenset().union(*families)
+        counts: dict[str, int] = {}
+        for family in families:
+            for cid in family:
+                counts[cid] = counts.get(cid, 0) + 1
+        return frozenset(cid for cid, count in counts.items() if count >= need)
+
+    for members in sets_first(graph, reached) if 2 * len(reached) > len(nodes) else sets_below(graph, reached):
+        if not members.isdisjoint(down):
+            members = members - down
+            if not members:
+                continue
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, frozenset())
+    return {
+        t: _ALREADY if result[t] is _ALREADY else frozenset(frozenset((cid,)) for cid in result[t]) for t in targets
+    }
+
+
+def minimal_cut_sets(
+    graph: nx.DiGraph[Node], targets: Iterable[str], order: int, down: Iterable[str] = ()
+) -> dict[str, Family]:
+    """The minimal cut sets of at most ``order`` components of each target (itself included).
+
+    With ``down``, those components are unplugged already: the sets are those that
+    take a target down together with them (the empty set when they do it alone).
+    """
     targets = list(targets)
     nodes, succ, _ = internals(graph)
-    result: dict[Node, Family] = {}
+    down = frozenset(down)
+    result: dict[Node, Family] = dict.fromkeys(down, _ALREADY)
 
     def evaluate(node: Node) -> Family:
         gate = nodes[node].get("gate")
@@ -100,7 +152,7 @@ def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int
             assert isinstance(node, str)  # a component
             itself = frozenset((node,))
             families = [f for f in (result.get(r, _EMPTY) for r in succ[node]) if f]
-            if len(families) == 1 and node not in cyclic:
+            if len(families) == 1 and node not in cyclic and families[0] is not _ALREADY:
                 # One family, and it cannot hold this node: adding {node} keeps it minimal.
                 return families[0] | {itself}
             return minimal({itself}.union(*families))
@@ -116,7 +168,12 @@ def minimal_cut_sets(graph: nx.DiGraph[Node], targets: Iterable[str], order: int
         return defeated
 
     cyclic: set[Node] = set()
-    for members in sets_first(graph, cone(graph, targets)):
+    reached = cone(graph, targets)
+    for members in sets_first(graph, reached) if 2 * len(reached) > len(nodes) else sets_below(graph, reached):
+        if down and not members.isdisjoint(down):
+            members = members - down
+            if not members:
+                continue
         if len(members) == 1:
             (node,) = members
             if node not in succ[node]:
@@ -151,9 +208,12 @@ def minimal(family: Iterable[frozenset[str]]) -> Family:
     >>> sorted(sorted(s) for s in minimal([frozenset("ab"), frozenset("a"), frozenset("bc")]))
     [['a'], ['b', 'c']]
     """
+    family = set(family)
+    if frozenset() in family:
+        return _ALREADY
     kept: set[frozenset[str]] = set()
     singles: set[str] = set()  # the members of the kept one-element sets
-    for candidate in sorted(set(family), key=len):
+    for candidate in sorted(family, key=len):
         size = len(candidate)
         if size == 1:
             singles.update(candidate)
