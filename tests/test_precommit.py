@@ -72,7 +72,7 @@ def test_hooks_check_every_root_inventory_and_no_fragment(tmp_path: Path, enviro
     result = try_repo(repository(tmp_path, GOOD, environment), environment)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Passed") == 2
-    checked = result.stdout.split("graphanalyzer coldstart")[0]
+    checked = result.stdout.split("- hook id: graphanalyzer-validate")[1]
     for inventory in ("shop", "billing", "campus", "estate"):  # validate's JSON names each root it read
         assert f'"inventory": "{inventory}"' in checked, checked
 
