@@ -9,8 +9,6 @@ Graphviz or the binary decision diagrams.  Errors the user can fix are
 stderr and exits with code 2.
 """
 
-from __future__ import annotations
-
 import enum
 import os
 import sys
@@ -119,14 +117,14 @@ def resolve(name: str) -> str:
     return name
 
 
-def _load(name: str) -> Inventory:
+def _load(name: str) -> "Inventory":
     from graphanalyzer.graph import load
 
     inventory: Inventory = load(resolve(name)).graph["inventory"]
     return inventory
 
 
-def _load_all(names: list[str]) -> list[nx.DiGraph[Node]]:
+def _load_all(names: list[str]) -> "list[nx.DiGraph[Node]]":
     """The graphs of several inventories; every problem of every file is raised together."""
     from graphanalyzer.graph import load
 
@@ -625,7 +623,7 @@ def import_terraform(
 
 
 def _imported(
-    result: Imported, output: Path | None, force: bool, fmt: Format | None, inputs: list[Path] | None = None
+    result: "Imported", output: Path | None, force: bool, fmt: Format | None, inputs: list[Path] | None = None
 ) -> None:
     """Write an imported inventory, say on stderr what could not be mapped, and summarise a written file."""
     from graphanalyzer.analysis import summary
