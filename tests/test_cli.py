@@ -153,6 +153,12 @@ def test_diff_with_two_missing_files_names_both() -> None:
     ]
 
 
+def test_diagram_help_names_the_collapse_threshold_it_uses() -> None:
+    from graphanalyzer.render.diagram import MAX_NODES
+
+    assert f"(default {MAX_NODES};" in " ".join(run_cli("diagram", "--help").stdout.split())
+
+
 def test_surge_says_its_options_are_required() -> None:
     result = run_cli("surge", "liveaudio")
     assert result.returncode == 2 and "Missing option '--service'" in result.stderr
