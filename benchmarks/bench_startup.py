@@ -50,7 +50,7 @@ def timed(*command: str) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9, help="fresh processes per figure (the median is shown)")
+    parser.add_argument("--runs", type=int, default=15, help="fresh processes per figure")
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as cache:
         os.environ["GRAPHANALYZER_CACHE_DIR"] = cache
