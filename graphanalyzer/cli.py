@@ -167,7 +167,7 @@ def _emit_each(view: str, names: list[str], results: list[Any], fmt: Format | No
         sys.stdout.write(jsonout.render(results))
     else:
         for n, (name, result) in enumerate(zip(names, results, strict=True)):
-            sys.stdout.write(("\n" if n else "") + (f"## {name}\n\n" if _chosen(fmt) == "markdown" else f"{name}\n"))
+            sys.stdout.write(("\n" if n else "") + (f"# `{name}`\n\n" if _chosen(fmt) == "markdown" else f"{name}\n"))
             sys.stdout.flush()
             _emit(view, result, fmt)
 
