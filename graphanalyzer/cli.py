@@ -4,9 +4,11 @@ Each command is a few lines: :func:`_load` (inventory and graph), an analysis
 from :mod:`graphanalyzer.analysis`, then :func:`_emit` in the chosen format.
 Each command imports what it uses in its own body, so that ``--version``,
 ``--help`` and a quick ``validate`` do not pay for NetworkX's algorithms, numpy,
-Graphviz or the binary decision diagrams.  Errors the user can fix are
-:class:`~graphanalyzer.errors.GraphanalyzerError`: :func:`main` prints them to
-stderr and exits with code 2.
+Graphviz or the binary decision diagrams.  (For the same reason the annotations
+here are objects, not strings: there is no ``from __future__ import annotations``,
+whose strings Typer would evaluate again on every run.)  Errors the user can fix
+are :class:`~graphanalyzer.errors.GraphanalyzerError`: :func:`main` prints them
+to stderr and exits with code 2.
 """
 
 import enum
@@ -100,6 +102,14 @@ InventoryArgument = Annotated[
         show_default=True,
     ),
 ]
+InventoriesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Inventory files, '-' for standard input, or bundled examples' names "
+        "(example, birdsite-2009, liveaudio, midsize, backbone-2021); default: example.",
+        show_default=False,
+    ),
+]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the inventory here (default: standard output).")
 ]
@@ -185,16 +195,6 @@ def _main(
     ] = False,
 ) -> None:
     """What breaks if I unplug this? Analyse an infrastructure inventory."""
-
-
-InventoriesArgument = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="Inventory files, '-' for standard input, or bundled examples' names "
-        "(example, birdsite-2009, liveaudio, midsize, backbone-2021); default: example.",
-        show_default=False,
-    ),
-]
 
 
 @app.command()
