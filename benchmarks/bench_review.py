@@ -65,7 +65,7 @@ def main() -> None:
         print(f"  {size:>7,} components:")
         print(
             f"    complexity {timed('complexity', str(path)):7.1f}   coldstart {timed('coldstart', str(path)):6.1f}"
-            f"   report {timed('report', str(path), '-o', str(report)):6.1f}"
+            f"   report {timed('report', str(path), '-o', str(report), '--force'):6.1f}"
         )
         print(
             f"    diff, identical {timed('diff', str(path), str(path)):6.1f}"

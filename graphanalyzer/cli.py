@@ -2,17 +2,17 @@
 
 Each command is a few lines: :func:`_graph` (inventory and graph), an analysis
 from :mod:`graphanalyzer.analysis`, then :func:`_emit` in the chosen format.
-Errors the user can fix are :class:`~graphanalyzer.errors.GraphanalyzerError`:
-:func:`main` prints them to stderr and exits with code 2.
-
-A command imports the analyses and renderers it uses when it runs: NetworkX,
-numpy, dd and the rest are not loaded by a command that does not need them
-(``validate`` of an unchanged inventory needs none of them).
+Each command imports what it uses in its own body, so that ``--version``,
+``--help`` and a quick ``validate`` do not pay for NetworkX's algorithms, numpy,
+Graphviz or the binary decision diagrams.  (For the same reason the annotations
+here are objects, not strings: there is no ``from __future__ import annotations``,
+whose strings Typer would evaluate again on every run.)  Errors the user can fix
+are :class:`~graphanalyzer.errors.GraphanalyzerError`: :func:`main` prints them
+to stderr and exits with code 2.
 """
 
-from __future__ import annotations
-
 import enum
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,26 +20,50 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from graphanalyzer import __version__
-from graphanalyzer.analysis import summary
-from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError, one_line
-from graphanalyzer.output import write_atomic
-from graphanalyzer.render import jsonout, render, sarif
+from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 
 if TYPE_CHECKING:
     import networkx as nx
 
+    from graphanalyzer.errors import Problem
     from graphanalyzer.graph import Node
     from graphanalyzer.importers import Imported
     from graphanalyzer.model import Inventory
 
+
+class Commands(TyperGroup):
+    """The command list of ``--help``: each command's first sentence in full, wrapped, never cut short."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+EPILOG = """\b
+Examples:
+  graphanalyzer spof example --order 2   SPOFs and double faults
+  graphanalyzer unplug example feed-a    what breaks, and why
+  graphanalyzer validate a.yaml b.yaml   several inventories at once
+  graphanalyzer COMMAND --help           its options, with an example
+"""
+
 app = typer.Typer(
+    cls=Commands,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="What breaks if I unplug this? Analyse an infrastructure inventory.",
+    epilog=EPILOG,
 )
 
 #: Where bundled example inventories live: inside an installed wheel, or in the source tree.
@@ -84,6 +108,18 @@ InventoryArgument = Annotated[
         show_default=True,
     ),
 ]
+InventoriesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Inventory files, '-' for standard input, or bundled examples' names "
+        "(example, birdsite-2009, liveaudio, midsize, backbone-2021); default: example.",
+        show_default=False,
+    ),
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the inventory here (default: standard output).")
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 
 
 def resolve(name: str) -> str:
@@ -97,15 +133,30 @@ def resolve(name: str) -> str:
     return name
 
 
-def _graph(name: str) -> nx.DiGraph[Node]:
+def _graph(name: str) -> "nx.DiGraph[Node]":
+    """The graph of an inventory argument (a file, ``-`` or a bundled example)."""
     from graphanalyzer.graph import load
 
     return load(resolve(name))
 
 
-def _load(name: str) -> Inventory:
+def _load(name: str) -> "Inventory":
     inventory: Inventory = _graph(name).graph["inventory"]
     return inventory
+
+
+def _load_all(names: list[str]) -> "list[nx.DiGraph[Node]]":
+    """The graphs of several inventories; every problem of every file is raised together."""
+    graphs: list[nx.DiGraph[Node]] = []
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            graphs.append(_graph(name))
+        except InventoryError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InventoryError(problems)
+    return graphs
 
 
 def _chosen(fmt: Format | None) -> str:
@@ -113,13 +164,31 @@ def _chosen(fmt: Format | None) -> str:
 
 
 def _emit(view: str, result: Any, fmt: Format | None) -> None:
+    from graphanalyzer.render import render
+
     output = render(view, result, _chosen(fmt))
     if isinstance(output, str):
         sys.stdout.write(output)
     else:
         from rich.console import Console
 
-        Console(width=None if sys.stdout.isatty() else 120).print(output)
+        # On a terminal (or with COLUMNS set) tables fit its width; piped, they are 120 wide.
+        Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120).print(output)
+
+
+def _emit_each(view: str, names: list[str], results: list[Any], fmt: Format | None) -> None:
+    """One result as :func:`_emit` gives it; several as a JSON list, or one after another under their names."""
+    if len(results) == 1:
+        _emit(view, results[0], fmt)
+    elif _chosen(fmt) == "json":
+        from graphanalyzer.render import jsonout
+
+        sys.stdout.write(jsonout.render(results))
+    else:
+        for n, (name, result) in enumerate(zip(names, results, strict=True)):
+            sys.stdout.write(("\n" if n else "") + (f"# `{name}`\n\n" if _chosen(fmt) == "markdown" else f"{name}\n"))
+            sys.stdout.flush()
+            _emit(view, result, fmt)
 
 
 def _version(value: bool) -> None:
@@ -138,14 +207,27 @@ def _main(
 
 
 @app.command()
-def validate(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption = None) -> None:
-    """Check an inventory and summarise it; every problem is reported as FILE:LINE:COL.
+def validate(inventories: InventoriesArgument = None, format: FormatOption = None) -> None:
+    """Check inventories and summarise them; every problem of every file is reported as FILE:LINE:COL.
 
-    Dependency cycles are legal, and listed as warnings.
+    Dependency cycles are legal, and listed as warnings. With several inventories
+    (as a pre-commit hook passes them), JSON output is a list in the order given.
 
     Example: graphanalyzer validate inventories/birdsite-2009.yaml --format json
     """
-    _emit("validate", summary.validated(resolve(inventory)), format)
+    from graphanalyzer.analysis import summary
+
+    names = inventories or [DEFAULT_INVENTORY]
+    results: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            results.append(summary.validated(resolve(name)))
+        except InventoryError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InventoryError(problems)
+    _emit_each("validate", names, results, format)
 
 
 @app.command()
@@ -154,6 +236,8 @@ def show(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOption 
 
     Example: graphanalyzer show liveaudio
     """
+    from graphanalyzer.analysis import summary
+
     _emit("show", summary.show(_load(inventory)), format)
 
 
@@ -170,11 +254,13 @@ def spof(
 
     Example: graphanalyzer spof birdsite-2009 --order 2
     """
-    from graphanalyzer.analysis import spof as spofs
+    from graphanalyzer.analysis import spof
 
     graph = _graph(inventory)
-    result = spofs.spof(graph, service, order)
+    result = spof.spof(graph, service, order)
     if format is Format.sarif:
+        from graphanalyzer.render import jsonout, sarif
+
         sys.stdout.write(jsonout.render(sarif.spof_log(result, graph.graph["inventory"])))
         return
     _emit("spof", result, format)
@@ -193,9 +279,9 @@ def headroom(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatOpt
 
 @app.command()
 def surge(
+    service: Annotated[str, typer.Option("--service", "-s", help="The service whose demand rises.")],
+    demand: Annotated[float, typer.Option("--demand", "-d", help="Its new demand, in its own units.", min=0)],
     inventory: InventoryArgument = DEFAULT_INVENTORY,
-    service: Annotated[str, typer.Option("--service", "-s", help="The service whose demand rises.")] = "",
-    demand: Annotated[float, typer.Option("--demand", "-d", help="Its new demand, in its own units.", min=0)] = 0,
     format: FormatOption = None,
 ) -> None:
     """Which group saturates first when a service's demand rises, by how much, and what to add.
@@ -205,8 +291,6 @@ def surge(
     from graphanalyzer.analysis import capacity
     from graphanalyzer.graph import check_ids
 
-    if not service or not demand:
-        raise UsageError("surge needs --service S and --demand X")
     graph = _graph(inventory)
     check_ids(graph, [service])
     _emit("surge", capacity.surge(graph, service, demand), format)
@@ -248,23 +332,25 @@ def chaos(
 
     Example: graphanalyzer chaos example --trials 100000 --seed 7
     """
-    from graphanalyzer.analysis import chaos as monkey
-    from graphanalyzer.analysis import gameday
     from graphanalyzer.graph import check_ids
 
     graph = _graph(inventory)
     if scenarios is not None:
+        from graphanalyzer.analysis import gameday
+
         _emit("gameday", gameday.gameday(graph, gameday.read_scenarios(scenarios, graph)), format)
         return
     targets = check_ids(graph, service) if service else None
     if exact:
-        from graphanalyzer.analysis.exact import exact as exact_results
+        import graphanalyzer.analysis.exact
 
-        _emit("chaos", exact_results(graph, targets, top=top), format)
+        _emit("chaos", graphanalyzer.analysis.exact.exact(graph, targets, top=top), format)
         return
-    run = monkey.on_dask(scheduler) if executor is Executor.dask else monkey.local
+    from graphanalyzer.analysis import chaos
+
+    run = chaos.on_dask(scheduler) if executor is Executor.dask else chaos.local
     with _progress(trials) as advance:
-        result = monkey.chaos(graph, trials, seed, targets, top=top, executor=run, progress=advance)
+        result = chaos.chaos(graph, trials, seed, targets, top=top, executor=run, progress=advance)
     _emit("chaos", result, format)
 
 
@@ -288,7 +374,7 @@ def audit_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="With --apply: write the fixed design here.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file.")] = False,
+    force: ForceOption = False,
     format: FormatOption = None,
 ) -> None:
     """Audit the design: availability against each SLO, the risks ranked, and fixes the engine verified.
@@ -298,18 +384,19 @@ def audit_command(
     from graphanalyzer.analysis import audit
     from graphanalyzer.dump import dumps
     from graphanalyzer.graph import check_ids
+    from graphanalyzer.output import check_output
 
-    graph = _graph(inventory)
     if apply and output is None:
         raise UsageError("--apply writes the fixed design: name the file with -o FILE")
-    inputs = {Path(f).resolve() for f in graph.graph["inventory"].files}
-    if output is not None and output.resolve() in inputs:
-        raise UsageError(f"{output}: is a file of the inventory; the tool never writes over its input")
+    graph = _graph(inventory)
+    inputs = list(graph.graph["inventory"].files)
+    if output is not None:
+        check_output(output, force=force, inputs=inputs)
     targets = check_ids(graph, service) if service else None
     done = audit.run(graph, targets, top)
     if apply:
         assert output is not None
-        _write(output, dumps(done.apply(graph.graph["inventory"], apply)), force)
+        _write(output, dumps(done.apply(graph.graph["inventory"], apply)), force, inputs)
         sys.stderr.write(f"wrote {output}: the design with {', '.join(apply)} applied\n")
     _emit("audit", done.result, format)
     if fail_on is AuditGate.slo and any(s["meets_slo"] is False for s in done.result["services"].values()):
@@ -354,8 +441,13 @@ def diagram(
     ] = None,
     max_boxes: Annotated[
         int | None,
-        typer.Option("--max-boxes", min=10, help="Collapse further above this many boxes (dot slows down past 1,000)."),
+        typer.Option(
+            "--max-boxes",
+            min=10,
+            help="Collapse further above this many boxes (default 600; dot slows down past 1,000).",
+        ),
     ] = None,
+    force: ForceOption = False,
     format: FormatOption = None,
 ) -> None:
     """A Graphviz diagram: nested sites, rooms and racks, redundancy junctions, SPOFs marked.
@@ -364,26 +456,35 @@ def diagram(
 
     Example: graphanalyzer diagram example -o example.svg --unplug feed-a
     """
+    from graphanalyzer.errors import OutputError
+    from graphanalyzer.output import check_output, write_output
     from graphanalyzer.render.diagram import MAX_NODES, draw, image
 
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in ("svg", "png", "dot"):
         raise UsageError(f"{output}: the output must end in .svg, .png or .dot")
     graph = _graph(inventory)
-    _not_an_input(output, graph.graph["inventory"])
+    inputs = graph.graph["inventory"].files
+    check_output(output, force=force, inputs=inputs)
     picture = draw(
         graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes or MAX_NODES
     )
     if picture.note:
         sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
     if suffix == "dot":
-        write_atomic(output, picture.dot)
+        write_output(output, picture.dot, force=force, inputs=inputs)
     else:
         try:
-            write_atomic(output, image(picture.dot, suffix))
+            write_output(output, image(picture.dot, suffix), force=force, inputs=inputs)
+        except OutputError:
+            raise
         except UsageError as error:
-            write_atomic(output.with_suffix(".dot"), picture.dot)
-            raise UsageError(f"{error}; wrote {output.with_suffix('.dot')} instead") from None
+            fallback = output.with_suffix(".dot")
+            try:
+                write_output(fallback, picture.dot, force=force, inputs=inputs)
+            except OutputError as refused:
+                raise UsageError(f"{error}; {refused}") from None
+            raise UsageError(f"{error}; wrote {fallback} instead") from None
     _emit("diagram", {"file": str(output), "boxes": picture.boxes, "level": picture.level}, format)
 
 
@@ -393,9 +494,9 @@ def complexity(inventory: InventoryArgument = DEFAULT_INVENTORY, format: FormatO
 
     Example: graphanalyzer complexity midsize --format markdown
     """
-    from graphanalyzer.analysis.complexity import complexity as intricacy
+    from graphanalyzer.analysis import complexity
 
-    _emit("complexity", intricacy(_graph(inventory)), format)
+    _emit("complexity", complexity.complexity(_graph(inventory)), format)
 
 
 @app.command()
@@ -403,26 +504,38 @@ def report(
     inventory: InventoryArgument = DEFAULT_INVENTORY,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Where to write the HTML (default: reports/NAME.html)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write it (default: the HTML to NAME.html in the current folder, "
+            "Markdown and JSON to standard output).",
+        ),
     ] = None,
+    force: ForceOption = False,
     format: FormatOption = None,
 ) -> None:
     """A self-contained HTML report for a design review (--format markdown: the same, for a pull request).
 
-    Example: graphanalyzer report birdsite-2009 -o reports/birdsite.html
+    The HTML goes to NAME.html in the current folder (NAME: the inventory's name) unless -o says otherwise.
+
+    Example: graphanalyzer report birdsite-2009 -o birdsite.html
     """
     from graphanalyzer.analysis.review import review
+    from graphanalyzer.output import check_output, write_output
+    from graphanalyzer.render import jsonout, report
     from graphanalyzer.render.diagram import draw, image
-    from graphanalyzer.render.report import html as page
-    from graphanalyzer.render.report import markdown_report
 
     chosen = format.value if format in (Format.json, Format.markdown) else "html"  # a table report is the page
     graph = _graph(inventory)
+    inputs = graph.graph["inventory"].files
     if output is not None:
-        _not_an_input(output, graph.graph["inventory"])
         wanted = (".md", ".markdown") if chosen == "markdown" else (".html", ".htm")
         if chosen != "json" and output.suffix.lower() not in wanted:
             raise UsageError(f"{output}: the report's file name should end in {wanted[0]}")
+    elif chosen == "html":
+        output = Path(f"{_filename(graph.graph['inventory'].name)}.html")
+    if output is not None:
+        check_output(output, force=force, inputs=inputs)
     data = review(graph)
     picture = draw(graph, spofs={e["component"] for e in data["spof"]["spofs"]})
     if picture.note:
@@ -431,28 +544,22 @@ def report(
         if output is None:
             _emit("report", data, format)
         else:
-            write_atomic(output, jsonout.render(data))
+            write_output(output, jsonout.render(data), force=force, inputs=inputs)
         return
-    data["markdown"] = markdown_report(data)
+    data["markdown"] = report.markdown_report(data)
     if chosen == "markdown":
         if output is None:
             sys.stdout.write(data["markdown"])
         else:
-            write_atomic(output, data["markdown"])
+            write_output(output, data["markdown"], force=force, inputs=inputs)
         return
     try:
         data["svg"] = image(picture.dot, "svg").decode()
     except UsageError as error:
         data["diagram_note"] = f"no diagram: {error}"
-    target = output or Path("reports") / f"{_filename(data['inventory'])}.html"
-    write_atomic(target, page(data))
-    print(f"wrote {target}")
-
-
-def _not_an_input(output: Path, inventory: Inventory) -> None:
-    """Refuse to write over a file of the inventory: graphanalyzer never changes an inventory."""
-    if any(Path(f).resolve() == output.resolve() for f in inventory.files):
-        raise UsageError(f"{output}: is a file of the inventory; choose another output")
+    assert output is not None
+    write_output(output, report.html(data), force=force, inputs=inputs)
+    print(f"wrote {output}")
 
 
 def _filename(name: str) -> str:
@@ -486,14 +593,15 @@ def diff(
 
     Example: graphanalyzer diff before.yaml after.yaml --fail-on new-spof --format sarif
     """
-    from graphanalyzer.analysis.diff import diff as changes
-    from graphanalyzer.analysis.diff import failures
+    from graphanalyzer.analysis import diff
 
-    after = _graph(new)
-    result = changes(_graph(old), after, order)
+    before, after = _load_all([old, new])
+    result = diff.diff(before, after, order)
     if fail_on is not None:
-        result["fail_on"] = {"condition": fail_on.value, "reasons": failures(result, fail_on.value)}
+        result["fail_on"] = {"condition": fail_on.value, "reasons": diff.failures(result, fail_on.value)}
     if format is Format.sarif:
+        from graphanalyzer.render import jsonout, sarif
+
         sys.stdout.write(jsonout.render(sarif.diff_log(result, after.graph["inventory"])))
     else:
         _emit("diff", result, format)
@@ -507,7 +615,7 @@ class ColdFailOn(enum.StrEnum):
 
 @app.command()
 def coldstart(
-    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    inventories: InventoriesArgument = None,
     fail_on: Annotated[
         ColdFailOn | None, typer.Option("--fail-on", help="Exit 1 if some component can never start.")
     ] = None,
@@ -515,23 +623,28 @@ def coldstart(
 ) -> None:
     """The estate started from nothing: boot order in waves, what can never start, and the cycles to blame.
 
+    With several inventories (as a pre-commit hook passes them), JSON output is a
+    list in the order given, and --fail-on holds if it holds for any of them.
+
     Example: graphanalyzer coldstart backbone-2021 --fail-on deadlock
     """
-    from graphanalyzer.analysis.coldstart import coldstart as cold
+    from graphanalyzer.analysis import coldstart
 
-    result = cold(_graph(inventory))
-    _emit("coldstart", result, format)
-    if fail_on is not None and result["deadlocked"]:
+    names = inventories or [DEFAULT_INVENTORY]
+    results = [coldstart.coldstart(graph) for graph in _load_all(names)]
+    _emit_each("coldstart", names, results, format)
+    if fail_on is not None and any(result["deadlocked"] for result in results):
         raise typer.Exit(1)
 
 
-importer = typer.Typer(help="Write a v1 inventory from what teams already have.", no_args_is_help=True)
+importer = typer.Typer(
+    cls=Commands,
+    help="Write a v1 inventory from what teams already have.",
+    no_args_is_help=True,
+    epilog="\b\nExample: graphanalyzer import compose docker-compose.yaml -o estate.yaml",
+)
 app.add_typer(importer, name="import")
 SourceArgument = Annotated[Path, typer.Argument(help="The file (or, for backstage, folder) to read.")]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the inventory here (default: standard output).")
-]
-ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 
 
 @importer.command("compose")
@@ -544,7 +657,7 @@ def import_compose(
     """
     from graphanalyzer.importers.compose import from_compose
 
-    _imported(from_compose(source), output, force, format)
+    _imported(from_compose(source), output, force, format, inputs=[source])
 
 
 @importer.command("backstage")
@@ -557,7 +670,7 @@ def import_backstage(
     """
     from graphanalyzer.importers.backstage import from_backstage
 
-    _imported(from_backstage(source), output, force, format)
+    _imported(from_backstage(source), output, force, format, inputs=[source])
 
 
 @importer.command("terraform")
@@ -570,14 +683,17 @@ def import_terraform(
     """
     from graphanalyzer.importers.terraform import from_terraform
 
-    _imported(from_terraform(source), output, force, format)
+    _imported(from_terraform(source), output, force, format, inputs=[source])
 
 
-def _imported(result: Imported, output: Path | None, force: bool, fmt: Format | None) -> None:
+def _imported(
+    result: "Imported", output: Path | None, force: bool, fmt: Format | None, inputs: list[Path] | None = None
+) -> None:
     """Write an imported inventory, say on stderr what could not be mapped, and summarise a written file."""
+    from graphanalyzer.analysis import summary
     from graphanalyzer.dump import dumps
 
-    written = _write(output, dumps(result.inventory), force)
+    written = _write(output, dumps(result.inventory), force, inputs)
     for item in result.unmapped:
         sys.stderr.write(f"graphanalyzer: not mapped: {item}\n")
     if written:
@@ -608,12 +724,12 @@ def unplug(
 
     Example: graphanalyzer unplug example feed-a --fail-on down
     """
-    from graphanalyzer.analysis import unplug as unplugging
+    from graphanalyzer.analysis import unplug
 
     graph = _graph(inventory)
-    result = unplugging.unplug(graph, ids)
+    result = unplug.unplug(graph, ids)
     if explain or _chosen(format) != "json":
-        result["explanations"] = unplugging.explain(graph, ids)
+        result["explanations"] = unplug.explain(graph, ids)
     _emit("unplug", result, format)
     services = result["services"]
     if fail_on is not None and (services["down"] or (fail_on is FailOn.degraded and services["degraded"])):
@@ -637,24 +753,28 @@ def generate(
 
     Example: graphanalyzer generate --components 100000 --seed 1 -o estate.yaml
     """
+    from graphanalyzer import generate
+    from graphanalyzer.analysis import summary
     from graphanalyzer.dump import dumps
-    from graphanalyzer.generate import generate as generate_estate
+    from graphanalyzer.output import check_output
 
-    inventory = generate_estate(components, seed)
+    if output is not None:
+        check_output(output, force=force)
+    inventory = generate.generate(components, seed)
     if _write(output, dumps(inventory), force):
         result = {**summary.validate(inventory), "file": str(output)}
         del result["warnings"]
         _emit("generate", result, format)
 
 
-def _write(output: Path | None, text: str, force: bool) -> bool:
-    """Write to the output file (never replacing one without --force), or to stdout; True for a file."""
+def _write(output: Path | None, text: str, force: bool, inputs: list[Path] | list[str] | None = None) -> bool:
+    """Write to the output file (under :mod:`graphanalyzer.output`'s policy), or to stdout; True for a file."""
+    from graphanalyzer.output import write_output
+
     if output is None:
         sys.stdout.write(text)
         return False
-    if output.exists() and not force:
-        raise UsageError(f"{output}: already exists (use --force to replace it)")
-    write_atomic(output, text)
+    write_output(output, text, force=force, inputs=inputs or ())
     return True
 
 
@@ -684,22 +804,30 @@ def export(
     Example: graphanalyzer export example --to mef --service checkout -o checkout.xml
     """
     from graphanalyzer.graph import check_ids
-    from graphanalyzer.render.dot import raw
-    from graphanalyzer.render.mef import fault_tree
-    from graphanalyzer.render.nodelink import node_link
+    from graphanalyzer.output import check_output
 
     graph = _graph(inventory)
+    inputs = list(graph.graph["inventory"].files)
+    if output is not None:
+        check_output(output, force=force, inputs=inputs)
     if to is ExportFormat.mef:
+        from graphanalyzer.render.mef import fault_tree
+
         services = graph.graph["inventory"].services()
         if service is None and len(services) != 1:
             raise UsageError(f"name the top event with --service (one of: {', '.join(services) or 'no services'})")
         target = check_ids(graph, [service or services[0]])[0]
         text = fault_tree(graph, target)
     elif to is ExportFormat.json:
+        from graphanalyzer.render import jsonout
+        from graphanalyzer.render.nodelink import node_link
+
         text = jsonout.render(node_link(graph))
     else:
+        from graphanalyzer.render.dot import raw
+
         text = raw(graph)
-    if _write(output, text, force):
+    if _write(output, text, force, inputs):
         _emit("export", {"file": str(output), "to": to.value, "nodes": graph.number_of_nodes()}, format)
 
 
@@ -711,6 +839,8 @@ def main() -> None:
         sys.stderr.write(f"{error}\n")
         sys.exit(2)
     except GraphanalyzerError as error:
+        from graphanalyzer.errors import one_line
+
         sys.stderr.write(f"graphanalyzer: error: {one_line(str(error))}\n")
         sys.exit(2)
     except BrokenPipeError:

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphanalyzer.bulk import paused_gc, record
 from graphanalyzer.errors import InventoryError, Problem
@@ -56,8 +56,10 @@ from graphanalyzer.model import (
     Origin,
     Requirement,
 )
-from graphanalyzer.yamltext import Document, parse_exact, read
-from graphanalyzer.yamltext import Path as YPath
+
+if TYPE_CHECKING:  # the YAML reader is imported when a file is read: a cached inventory needs none of it
+    from graphanalyzer.yamltext import Document
+    from graphanalyzer.yamltext import Path as YPath
 
 #: The largest inventory file read: about 1.5 million generated components.
 MAX_BYTES = 256 * 2**20
@@ -217,6 +219,8 @@ class _Loader:
             problem = Problem(name, 1, 1, f"file is larger than {MAX_BYTES // 2**20} MiB")
             raise InventoryError([problem])
         text = decode(raw, name)
+        from graphanalyzer.yamltext import read
+
         self.sources.append(_Source(name, path, text, read(text, name)))
         return len(self.sources) - 1
 
@@ -241,6 +245,8 @@ class _Loader:
     def _exact(self, index: int) -> _Source:
         source = self.sources[index]
         if not source.doc.exact:
+            from graphanalyzer.yamltext import parse_exact
+
             source.doc = parse_exact(source.text, source.name)
         return source
 

@@ -1,8 +1,9 @@
-"""Test set-up: a private cache folder for every test, and Hypothesis settings for this machine."""
+"""Test set-up: a private cache folder for every test, Hypothesis settings for this machine, external tools."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,25 @@ EXAMPLES = sorted(
     [p.stem for p in INVENTORIES.glob("*.yaml")]
     + [p.name for p in INVENTORIES.iterdir() if (p / "main.yaml").is_file()]
 )
+
+
+#: In CI (``CI=true``) every external tool must be there: a test that needs a missing one runs, and fails.
+CI = bool(os.environ.get("CI"))
+
+
+def needs(program: str, install: str) -> pytest.MarkDecorator:
+    """Mark a test that runs an external program: skipped with a reason where it is missing, except in CI.
+
+    >>> needs("sh", "Debian: apt-get install dash").mark.args
+    (False,)
+    """
+    missing = shutil.which(program) is None
+    return pytest.mark.skipif(missing and not CI, reason=f"{program} is not installed ({install})")
+
+
+needs_graphviz = needs("dot", "Debian: apt-get install graphviz")
+needs_git = needs("git", "Debian: apt-get install git")
+needs_pre_commit = needs("pre-commit", "pip install -e '.[test]'")
 
 
 @pytest.fixture(autouse=True)

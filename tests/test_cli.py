@@ -6,6 +6,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,14 +104,6 @@ def test_generate_to_stdout_is_the_inventory() -> None:
     assert json.loads(piped.stdout)["components"] == 60
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example_and_a_readme_mention(command: str) -> None:
-    result = run_cli(command, "--help")
-    assert result.returncode == 0
-    assert "Example: graphanalyzer " + command in " ".join(result.stdout.split())
-    assert f"graphanalyzer {command}" in (ROOT / "README.md").read_text()
-
-
 def test_bundled_examples_are_all_listed_in_help() -> None:
     names = {p.stem for p in INVENTORIES.glob("*.yaml")} | {
         p.name for p in INVENTORIES.iterdir() if (p / "main.yaml").is_file()
@@ -124,7 +118,98 @@ def _umask() -> int:
     return mask
 
 
-def test_a_usage_error_echoing_the_input_stays_on_one_line() -> None:
-    result = run_cli("unplug", "example", "feed\nx\u2028y")
+def test_validate_takes_several_inventories_and_reports_every_problem_of_every_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inventory: x\nhosts:\n  a: {in: nowhere}\n")
+    worse = tmp_path / "worse.yaml"
+    worse.write_text("inventory: y\nhosts:\n  b: {capacty: 1}\n")
+    both = run_cli("validate", "example", str(bad), "liveaudio", str(worse))
+    assert both.returncode == 2 and both.stdout == ""
+    assert both.stderr.splitlines() == [
+        f"{bad}:3:11: unknown component 'nowhere'",
+        f"{worse}:3:7: unknown field 'capacty' (did you mean 'capacity'?)",
+    ]
+    good = run_cli("validate", "example", "liveaudio", "--format", "json")
+    assert good.returncode == 0, good.stderr
+    assert [entry["inventory"] for entry in json.loads(good.stdout)] == ["shopfront", "liveaudio"]
+    table = run_cli("validate", "example", "midsize", "--format", "table").stdout
+    assert "example\n" in table and "midsize\n" in table and "valid midsize-dc" in table
+
+
+def test_coldstart_takes_several_inventories_and_fails_if_any_deadlocks() -> None:
+    result = run_cli("coldstart", "example", "backbone-2021", "--fail-on", "deadlock", "--format", "json")
+    assert result.returncode == 1
+    first, second = json.loads(result.stdout)
+    assert first["deadlocked"] == [] and second["deadlocked"]
+    assert run_cli("coldstart", "example", "liveaudio", "--fail-on", "deadlock").returncode == 0
+
+
+def test_diff_with_two_missing_files_names_both() -> None:
+    result = run_cli("diff", "no/before.yaml", "no/after.yaml")
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "'feed\\nx\\u2028y'" in result.stderr
+    assert result.stderr.splitlines() == [
+        "no/after.yaml:1:1: cannot read: No such file or directory",
+        "no/before.yaml:1:1: cannot read: No such file or directory",
+    ]
+
+
+def test_diagram_help_names_the_collapse_threshold_it_uses() -> None:
+    from graphanalyzer.render.diagram import MAX_NODES
+
+    assert f"(default {MAX_NODES};" in " ".join(run_cli("diagram", "--help").stdout.split())
+
+
+def test_surge_says_its_options_are_required() -> None:
+    result = run_cli("surge", "liveaudio")
+    assert result.returncode == 2 and "Missing option '--service'" in result.stderr
+    assert " ".join(run_cli("surge", "--help").stdout.split()).count("required") == 2
+
+
+def test_top_level_help_has_an_example_and_cuts_no_description() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "graphanalyzer", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert "Example" in result.stdout and "graphanalyzer spof example" in result.stdout
+    commands = result.stdout.split("Commands:")[1]
+    assert "..." not in commands
+    assert max(map(len, result.stdout.splitlines())) <= 80
+
+    def words(text: str) -> str:  # as wrapped text reads: a line may break after a hyphen
+        return re.sub(r"-\s+", "-", " ".join(text.split()))
+
+    for command in COMMANDS:
+        first = run_cli(command, "--help").stdout.split("\n\n")[1]  # the docstring's first paragraph
+        assert words(first) in words(commands), command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["generate", "-n", "50"],
+        ["export", "example", "--to", "dot"],
+        ["import", "compose", str(ROOT / "samples" / "compose" / "docker-compose.yaml")],
+        ["report", "example", "--format", "markdown"],
+    ],
+)
+def test_every_writing_command_keeps_one_policy(command: list[str], tmp_path: Path) -> None:
+    existing = tmp_path / "out.md"
+    existing.write_text("keep me\n")
+    refused = run_cli(*command, "-o", str(existing))
+    assert refused.returncode == 2
+    assert refused.stderr == f"graphanalyzer: error: {existing}: already exists (use --force to replace it)\n"
+    assert existing.read_text() == "keep me\n"
+    assert run_cli(*command, "-o", str(existing), "--force").returncode == 0
+    assert existing.read_text() != "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]
+
+
+def test_report_writes_beside_the_user_and_never_makes_a_folder(tmp_path: Path) -> None:
+    first = run_cli("report", "example", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["shopfront.html"]
+    again = run_cli("report", "example", cwd=tmp_path)
+    assert again.returncode == 2 and "shopfront.html: already exists (use --force to replace it)" in again.stderr
+    assert run_cli("report", "example", "--force", cwd=tmp_path).returncode == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 import networkx as nx
 import pydot
 import pytest
-from conftest import run_cli
+from conftest import needs, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
@@ -25,9 +24,7 @@ from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render.mef import fault_tree
 
 SCRAM = shutil.which("scram")
-needs_scram = pytest.mark.skipif(
-    SCRAM is None and not os.environ.get("CI"), reason="SCRAM is not installed (Debian: apt-get install scram)"
-)
+needs_scram = needs("scram", "Debian: apt-get install scram")
 
 
 def run_scram(document: str, *options: str) -> tuple[ET.Element, dict[str | None, str | None]]:

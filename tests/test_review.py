@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pydot
 import pytest
-from conftest import EXAMPLES, INVENTORIES, run_cli
+from conftest import EXAMPLES, INVENTORIES, needs_graphviz, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +99,7 @@ def test_focus_and_level() -> None:
         draw(graph, level="pod")
 
 
+@needs_graphviz
 def test_big_estates_collapse_by_themselves(tmp_path: Path) -> None:
     estate = tmp_path / "estate.yaml"
     assert run_cli("generate", "-n", "5000", "-s", "2", "-o", str(estate)).returncode == 0
@@ -112,6 +113,7 @@ def test_big_estates_collapse_by_themselves(tmp_path: Path) -> None:
     assert json.loads(by_rack.stdout)["level"] in ("room", "site", "summary")
 
 
+@needs_graphviz
 def test_diagram_formats_and_a_missing_dot(tmp_path: Path) -> None:
     for suffix in ("svg", "png", "dot"):
         out = tmp_path / f"example.{suffix}"
@@ -159,11 +161,13 @@ def test_complexity_numbers() -> None:
     assert isinstance(data["index"], float) and data["verdict"]
 
 
+@needs_graphviz
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_report_on_every_example(name: str, tmp_path: Path) -> None:
     result = run_cli("report", name, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    (page,) = (tmp_path / "reports").glob("*.html")
+    (page,) = tmp_path.iterdir()  # NAME.html in the current folder, and no folder made
+    assert page.suffix == ".html" and result.stdout == f"wrote {page.name}\n"
     text = page.read_text()
     assert "<svg" in text and "Single points of failure" in text and "What if" in text and "Complexity" in text
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)  # nothing fetched
@@ -186,6 +190,7 @@ def hostile_inventory(folder: Path) -> Path:
     return path
 
 
+@needs_graphviz
 def test_hostile_text_never_reaches_the_page_unescaped(tmp_path: Path) -> None:
     out = tmp_path / "hostile.html"
     result = run_cli("report", str(hostile_inventory(tmp_path)), "-o", str(out))
@@ -199,10 +204,11 @@ def test_hostile_text_never_reaches_the_page_unescaped(tmp_path: Path) -> None:
 
 
 @needs_chromium
+@needs_graphviz
 def test_the_report_loads_in_a_browser_without_errors(tmp_path: Path) -> None:
     assert CHROMIUM is not None, "CI must install Chromium"
     for name in ("midsize", str(hostile_inventory(tmp_path))):
-        out = tmp_path / "report.html"
+        out = tmp_path / f"{Path(name).stem}.html"
         assert run_cli("report", name, "-o", str(out)).returncode == 0
         shot = tmp_path / f"{Path(name).stem}.png"
         flags = [
@@ -233,8 +239,12 @@ def test_outputs_never_replace_the_inventory(tmp_path: Path) -> None:
     inventory = tmp_path / "estate.yaml"
     inventory.write_text((INVENTORIES / "example.yaml").read_text())
     before = inventory.read_bytes()
-    refused = run_cli("report", str(inventory), "-o", str(inventory))
-    assert refused.returncode == 2 and "is a file of the inventory" in refused.stderr
+    for command in (["report", "--format", "json"], ["export", "--to", "dot"], ["import", "compose"]):
+        refused = run_cli(*command, str(inventory), "-o", str(inventory), "--force")
+        assert refused.returncode == 2
+        assert refused.stderr == (
+            f"graphanalyzer: error: {inventory}: is an input of this command; graphanalyzer never writes over its inputs\n"
+        )
     wrong = run_cli("report", str(inventory), "-o", str(tmp_path / "report.txt"))
     assert wrong.returncode == 2 and "should end in .html" in wrong.stderr
     assert run_cli("report", str(inventory), "--format", "markdown", "-o", str(tmp_path / "r.md")).returncode == 0

@@ -17,7 +17,7 @@ from graphanalyzer.analysis.failure import DOWN, evaluate
 from graphanalyzer.graph import build, internals
 from graphanalyzer.model import Inventory
 
-SAMPLES = Path(__file__).parent / "samples"
+SAMPLES = ROOT / "samples"
 EXAMPLE = (INVENTORIES / "example.yaml").read_text()
 ONE_CARRIER = EXAMPLE.replace(
     "edge-2: {in: colo-sfo, depends_on: [carrier-zayo]}", "edge-2: {in: colo-sfo, depends_on: [carrier-ntt]}"
@@ -177,17 +177,17 @@ def test_coldstart_equals_the_obvious_least_fixed_point(inventory: Inventory) ->
 @pytest.mark.parametrize(
     ("importer", "sample", "components"),
     [
-        ("compose", "docker-compose.yaml", 7),
+        ("compose", "compose/docker-compose.yaml", 7),
         ("backstage", "backstage", 7),
-        ("terraform", "terraform-0.15.dot", 7),
-        ("terraform", "terraform-1.9.dot", 8),
+        ("terraform", "terraform/terraform-0.15.dot", 7),
+        ("terraform", "terraform/terraform-1.9.dot", 8),
     ],
 )
 def test_importers_write_inventories_that_validate(tmp_path: Path, importer: str, sample: str, components: int) -> None:
     out = tmp_path / "estate.yaml"
     result = run_cli("import", importer, str(SAMPLES / sample), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert ("not mapped:" in result.stderr) == (sample != "terraform-1.9.dot")  # that one maps entirely
+    assert ("not mapped:" in result.stderr) == (sample != "terraform/terraform-1.9.dot")  # that one maps entirely
     check = json.loads(run_cli("validate", str(out), "--format", "json").stdout)
     assert check["components"] == components
     again = run_cli("import", importer, str(SAMPLES / sample), "-o", str(out))
@@ -196,16 +196,16 @@ def test_importers_write_inventories_that_validate(tmp_path: Path, importer: str
 
 
 def test_importers_map_what_matters() -> None:
-    compose = yaml.safe_load(run_cli("import", "compose", str(SAMPLES / "docker-compose.yaml")).stdout)
+    compose = yaml.safe_load(run_cli("import", "compose", str(SAMPLES / "compose" / "docker-compose.yaml")).stdout)
     assert compose["services"]["web"]["depends_on"] == ["db", "cache", "api"]  # long form
     assert compose["services"]["api"]["depends_on"] == ["db", "queue", "cache"]  # short form and links
     assert set(compose["databases"]) == {"db", "cache"} and "queues" in compose and "loadbalancers" in compose
     backstage = yaml.safe_load(run_cli("import", "backstage", str(SAMPLES / "backstage")).stdout)
     assert backstage["services"]["shop-api"]["depends_on"] == ["orders-db", "payments.payment-gateway"]
     assert backstage["components"]["storefront"]["depends_on"] == ["shop-web", "shop-api"]
-    old = yaml.safe_load(run_cli("import", "terraform", str(SAMPLES / "terraform-0.15.dot")).stdout)
+    old = yaml.safe_load(run_cli("import", "terraform", str(SAMPLES / "terraform" / "terraform-0.15.dot")).stdout)
     assert old["hosts"]["aws_instance.web"]["depends_on"] == ["aws_subnet.private", "aws_db_instance.orders"]
-    new = yaml.safe_load(run_cli("import", "terraform", str(SAMPLES / "terraform-1.9.dot")).stdout)
+    new = yaml.safe_load(run_cli("import", "terraform", str(SAMPLES / "terraform" / "terraform-1.9.dot")).stdout)
     assert "aws_subnet.private-0" in new["switches"] and "module.vpc.aws_vpc.this" in new["switches"]
 
 

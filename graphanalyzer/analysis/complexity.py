@@ -220,19 +220,23 @@ def verdict(result: dict[str, Any], shares: dict[str, int]) -> str:
         return f"{name[0].upper()}{name[1:]}: no services to judge."
     worst = max(services, key=lambda sid: (services[sid]["index"], sid))
     w = services[worst]
-    drivers = [f"{worst} sits {w['depth']} components deep on {w['support']} components (index {w['index']})"]
+    drivers = [
+        f"{worst} sits {_many(w['depth'], 'component')} deep on {_many(w['support'], 'component')} (index {w['index']})"
+    ]
     if result["cycles"]:
         drivers.append(
-            f"{shares['cycle']} of {len(services)} services rest on {_many(len(result['cycles']), 'dependency cycle')}"
+            f"{shares['cycle']} of {_many(len(services), 'service')} rest on "
+            f"{_many(len(result['cycles']), 'dependency cycle')}"
         )
     if result["illusory"]:
         drivers.append(
-            f"{shares['illusory']} of {len(services)} services are behind "
+            f"{shares['illusory']} of {_many(len(services), 'service')} {'is' if shares['illusory'] == 1 else 'are'} "
+            "behind "
             f"{_many(len(result['illusory']), 'redundancy group')} that one failure defeats"
         )
     if result["blast_radius"]:
         top = result["blast_radius"][0]
-        drivers.append(f"{top['component']} alone takes down {top['services']} of {len(services)} services")
+        drivers.append(f"{top['component']} alone takes down {top['services']} of {_many(len(services), 'service')}")
     return f"{name[0].upper()}{name[1:]} (index {result['index']}): " + "; ".join(drivers) + "."
 
 

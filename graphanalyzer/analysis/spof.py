@@ -5,10 +5,12 @@ itself (DESIGN section 2); targets are the services unless others are named.
 With ``order`` K above 1, the minimal cut sets of 2..K components are listed too,
 each with the targets for which it is minimal.  *Illusory redundancy* is a group
 that looks redundant (it needs fewer members than it lists) but which a single
-component defeats: "the 3 replicas of checkout all sit behind feed-x".  Its
-``shared`` components leave out those that take the group's owner down anyway
-through another requirement (a rack's PDU pair and the room the rack stands in):
-there the group's redundancy is not what fails.
+component defeats, because that component takes down enough of its members:
+"checkout needs 2 of its 3 replicas, and feed-x takes 2 of them".  ``takes`` says
+how many members each ``shared`` component takes down (at least as many as the
+group can not spare).  ``shared`` leaves out the components that take the
+group's owner down anyway through another requirement (a rack's PDU pair and the
+room the rack stands in): there the group's redundancy is not what fails.
 
 The sets come from :mod:`graphanalyzer.analysis.cutsets`; this module ranks and
 shapes them into DESIGN's ``spof`` JSON.
@@ -25,7 +27,7 @@ shapes them into DESIGN's ``spof`` JSON.
 >>> result["spofs"]
 [{'component': 'feed', 'kind': 'power', 'breaks': ['app']}]
 >>> result["illusory_redundancy"]
-[{'group_of': 'app', 'members': ['pdu-a', 'pdu-b'], 'shared': ['feed']}]
+[{'group_of': 'app', 'members': ['pdu-a', 'pdu-b'], 'at_least': 1, 'shared': ['feed'], 'takes': {'feed': 2}}]
 >>> spof(g, order=2)["cut_sets"]
 [{'components': ['pdu-a', 'pdu-b'], 'breaks': ['app']}]
 """
@@ -85,10 +87,17 @@ def spof(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, order: i
             continue
         owner = node[0]
         anyway = frozenset().union(*(singles[r] for r in succ[owner] if r != node))
-        shared = defeat - anyway
+        shared = sorted(defeat - anyway, key=position.__getitem__)
         if shared:
+            takes = {cid: sum(cid in singles[m] for m in gate.members) for cid in shared}
             illusory.append(
-                {"group_of": owner, "members": list(gate.members), "shared": sorted(shared, key=position.__getitem__)}
+                {
+                    "group_of": owner,
+                    "members": list(gate.members),
+                    "at_least": gate.at_least,
+                    "shared": shared,
+                    "takes": takes,
+                }
             )
     illusory.sort(key=lambda entry: (position[entry["group_of"]], entry["members"]))
     return {"inventory": inventory.name, "spofs": spofs, "cut_sets": cut_sets, "illusory_redundancy": illusory}

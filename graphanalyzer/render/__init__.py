@@ -6,7 +6,7 @@ Markdown renderers read the same data, so the formats never disagree.
 >>> print(render("validate", {"inventory": "x", "components": 1, "by_kind": {"site": 1}, "warnings": []}, "markdown"))
 ## Inventory `x`
 <BLANKLINE>
-1 components, valid.
+1 component, valid.
 <BLANKLINE>
 | kind | count |
 |---|---:|
@@ -16,16 +16,21 @@ Markdown renderers read the same data, so the formats never disagree.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from graphanalyzer.render import jsonout, markdown, table
-
 FORMATS = ("table", "json", "markdown")
+#: The module that renders each format (imported when first asked for: JSON needs no Rich).
+MODULES = {
+    "table": "graphanalyzer.render.table",
+    "json": "graphanalyzer.render.jsonout",
+    "markdown": "graphanalyzer.render.markdown",
+}
 
 
 def render(view: str, result: Any, fmt: str) -> Any:
     """The output of command ``view`` in format ``fmt``: text, or a Rich renderable for tables."""
+    module = importlib.import_module(MODULES[fmt])
     if fmt == "json":
-        return jsonout.render(result)
-    module = table if fmt == "table" else markdown
+        return module.render(result)
     return getattr(module, view)(result)

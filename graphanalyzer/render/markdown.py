@@ -15,9 +15,14 @@ from graphanalyzer.render.text import (
     audit_risks,
     audit_services,
     availability_text,
+    decimals,
+    defeat_text,
     degraded_text,
     importance_text,
     listing,
+    many,
+    needs_text,
+    percent,
     requirement_text,
     shortfall_text,
     slo_text,
@@ -31,6 +36,13 @@ def cell(text: object) -> str:
     )
 
 
+#: What the illusory redundancy tables say, in Markdown and HTML alike.
+ILLUSORY = (
+    "Groups that look redundant but which one failure defeats: it takes down enough of their members "
+    "that fewer are left than the group needs."
+)
+
+
 def _table(header: list[str], rows: list[list[Any]], align: str) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
     lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
@@ -39,7 +51,7 @@ def _table(header: list[str], rows: list[list[Any]], align: str) -> list[str]:
 
 def validate(result: dict[str, Any]) -> str:
     lines = [f"## Inventory `{cell(result['inventory'])}`", ""]
-    lines.append(f"{result['components']} components, valid.")
+    lines.append(f"{many(result['components'], 'component')}, valid.")
     lines.append("")
     lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
     if result["warnings"]:
@@ -52,7 +64,7 @@ def show(result: dict[str, Any]) -> str:
     lines = [f"## Inventory `{cell(result['inventory'])}`", ""]
     if result.get("description"):
         lines.extend([cell(result["description"]), ""])
-    lines.append(f"{result['components']} components.")
+    lines.append(f"{many(result['components'], 'component')}.")
     lines.append("")
     lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
     lines.extend(["", "### Services", ""])
@@ -71,7 +83,7 @@ def show(result: dict[str, Any]) -> str:
 
 def generate(result: dict[str, Any]) -> str:
     lines = [f"Wrote `{cell(result['file'])}`: inventory `{cell(result['inventory'])}`, "]
-    lines[0] += f"{result['components']} components."
+    lines[0] += f"{many(result['components'], 'component')}."
     lines.append("")
     lines.extend(_table(["kind", "count"], [[k, n] for k, n in result["by_kind"].items()], "lr"))
     return "\n".join(lines) + "\n"
@@ -89,7 +101,7 @@ def unplug(result: dict[str, Any]) -> str:
     lines = [f"## Unplugging {', '.join(f'`{cell(u)}`' for u in result['unplugged'])}", ""]
     lines.append(
         f"{len(services['down'])} down, {len(services['degraded'])} degraded, {len(services['up'])} up; "
-        f"{len(result['components'])} components not up."
+        f"{many(len(result['components']), 'component')} not up."
     )
     explanations = result.get("explanations", {})
     for sid, hop in explanations.items():
@@ -107,7 +119,10 @@ def spof(result: dict[str, Any], most: int | None = None) -> str:
     """The ``spof`` result; with ``most``, each table cut to its first rows (a note says how many more)."""
     spofs, cuts, illusory = result["spofs"], result["cut_sets"], result["illusory_redundancy"]
     lines = [f"## Single points of failure in `{cell(result['inventory'])}`", ""]
-    lines.append(f"{len(spofs)} single points of failure; {len(illusory)} redundancy groups a single failure defeats.")
+    lines.append(
+        f"{many(len(spofs), 'single point of failure', 'single points of failure')}; "
+        f"{many(len(illusory), 'redundancy group')} a single failure defeats."
+    )
     if spofs:
         lines.extend(["", "Unplug one of these and the targets listed go down.", ""])
         rows = [
@@ -127,11 +142,9 @@ def spof(result: dict[str, Any], most: int | None = None) -> str:
         lines.extend(_table(["components", "breaks", "targets"], rows, "lrl"))
         lines.extend(_more(len(cuts), most))
     if illusory:
-        lines.extend(
-            ["", "### Illusory redundancy", "", "Groups that look redundant but which one failure defeats.", ""]
-        )
-        rows = [[e["group_of"], listing(e["members"]), ", ".join(e["shared"])] for e in illusory[:most]]
-        lines.extend(_table(["group of", "members", "all need"], rows, "lll"))
+        lines.extend(["", "### Illusory redundancy", "", ILLUSORY, ""])
+        rows = [[e["group_of"], needs_text(e), defeat_text(e)] for e in illusory[:most]]
+        lines.extend(_table(["group of", "needs", "one failure defeats it"], rows, "lll"))
         lines.extend(_more(len(illusory), most))
     return "\n".join(lines) + "\n"
 
@@ -144,7 +157,7 @@ def _more(total: int, most: int | None) -> list[str]:
 
 
 def export(result: dict[str, Any]) -> str:
-    return f"Wrote `{cell(result['file'])}` ({result['to']}, {result['nodes']} nodes).\n"
+    return f"Wrote `{cell(result['file'])}` ({result['to']}, {many(result['nodes'], 'node')}).\n"
 
 
 def headroom(result: dict[str, Any]) -> str:
@@ -191,7 +204,7 @@ def surge(result: dict[str, Any]) -> str:
 
 
 def chaos(result: dict[str, Any]) -> str:
-    how = "exactly" if result.get("exact") else f"over {result['trials']:,} random trials (seed {result['seed']})"
+    how = "exactly" if result.get("exact") else f"over {many(result['trials'], 'random trial')} (seed {result['seed']})"
     lines = [
         "## Availability",
         "",
@@ -199,8 +212,14 @@ def chaos(result: dict[str, Any]) -> str:
         "Birnbaum importance: how much more likely the service is down when the component is.",
         "",
     ]
+    places = decimals(result["services"].values())
     rows = [
-        [sid, availability_text(s), f"{100 * s['degraded']:.3f}%", importance_text(s["importance"])]
+        [
+            sid,
+            availability_text(s, places),
+            percent(s["degraded"], places),
+            importance_text(s["importance"], service=sid),
+        ]
         for sid, s in result["services"].items()
     ]
     lines.extend(_table(["service", "availability", "degraded", "matters most (Birnbaum)"], rows, "lrrl"))
@@ -261,7 +280,7 @@ def complexity(result: dict[str, Any], most: int | None = None) -> str:
 
 def diagram(result: dict[str, Any]) -> str:
     level = f", collapsed to {result['level']}" if result["level"] else ""
-    return f"Wrote `{cell(result['file'])}`: {result['boxes']:,} boxes{level}.\n"
+    return f"Wrote `{cell(result['file'])}`: {many(result['boxes'], 'box', 'boxes')}{level}.\n"
 
 
 def coldstart(result: dict[str, Any]) -> str:
@@ -272,7 +291,7 @@ def coldstart(result: dict[str, Any]) -> str:
         lines.extend(
             [
                 "",
-                f"**{len(result['deadlocked'])} components can never start:** "
+                f"**{many(len(result['deadlocked']), 'component')} can never start:** "
                 f"{cell(listing(result['deadlocked'], 20))}",
                 "",
             ]

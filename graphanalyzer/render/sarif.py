@@ -21,10 +21,14 @@ from typing import Any
 
 from graphanalyzer import __version__
 from graphanalyzer.model import Inventory
+from graphanalyzer.render.text import defeat_text, needs_text
 
 RULES = {
     "spof": ("Single point of failure", "A component whose loss alone takes a service down."),
-    "illusory-redundancy": ("Illusory redundancy", "A redundancy group that one failure defeats."),
+    "illusory-redundancy": (
+        "Illusory redundancy",
+        "A redundancy group that one failure defeats, because it takes down enough of the group's members.",
+    ),
     "new-spof": ("New single point of failure", "The change makes this component a single point of failure."),
     "lower-order": ("Fewer failures take a service down", "The change lowers the order of a minimal cut set."),
 }
@@ -48,8 +52,8 @@ def spof_log(result: dict[str, Any], inventory: Inventory) -> dict[str, Any]:
         _result(
             "illusory-redundancy",
             "warning",
-            f"{g['group_of']} looks redundant over {', '.join(g['members'])} but all of them need "
-            f"{', '.join(g['shared'])}",
+            f"{g['group_of']} needs {needs_text(g, most=len(g['members']))}, but one failure defeats it: "
+            f"{defeat_text(g, most=len(g['shared']))}",
             inventory,
             g["group_of"],
         )
@@ -86,7 +90,7 @@ def diff_log(result: dict[str, Any], inventory: Inventory) -> dict[str, Any]:
         _result(
             "lower-order",
             "warning",
-            f"{' + '.join(c['components'])} now take(s) {c['service']} down"
+            f"{' + '.join(c['components'])} now {'take' if len(c['components']) > 1 else 'takes'} {c['service']} down"
             + (f" (before: {c['was']} failures)" if c["was"] else ""),
             inventory,
             c["components"][0],

@@ -1,15 +1,19 @@
 """Terminal tables with Rich.  Each function returns a renderable; the CLI prints it.
 
 Every piece of inventory text goes through :func:`rich.markup.escape` or
-``Text``, so an id like ``[bold]`` is shown, not interpreted.
+``Text``, so an id like ``[bold]`` is shown, not interpreted.  Every table is made
+by :func:`_table`: its cells wrap at spaces to fit the terminal (80 columns
+included), and a word too long for its column is folded onto the next line,
+never cut short with an ellipsis, so an id is always there in full.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.table import Column, Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -18,19 +22,57 @@ from graphanalyzer.render.text import (
     audit_risks,
     audit_services,
     availability_text,
+    decimals,
+    defeat_text,
     degraded_text,
     importance_text,
     listing,
+    many,
+    needs_text,
+    percent,
     requirement_text,
     shortfall_text,
     slo_text,
 )
 
 
+class Fitted(Table):
+    """A Rich table that shares out the width so that every column is at least as wide as its longest word.
+
+    Rich narrows the widest columns first, even below their longest word, and
+    then cuts that word short; here each column first gets its longest word
+    (an id is never split while the terminal is wide enough for that), and what
+    is left goes to the columns that would like more, in proportion.
+    """
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        ranges = [self._measure(console, options, column) for column in self.columns]
+        overhead = 3 * len(self.columns) + 1  # a border and a space each side of every cell
+        room = options.max_width - overhead
+        if sum(most for _, most in ranges) > room:
+            least = sum(fewest for fewest, _ in ranges)
+            spare, wants = max(room - least, 0), [most - fewest for fewest, most in ranges]
+            for column, (fewest, _), want in zip(self.columns, ranges, wants, strict=True):
+                column.width = fewest + (spare * want // max(sum(wants), 1))
+        yield from super().__rich_console__(console, options)
+
+    @staticmethod
+    def _measure(console: Console, options: ConsoleOptions, column: Column) -> tuple[int, int]:
+        """The narrowest and widest a column's content (header included) can be."""
+        sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+        return max(size.minimum for size in sizes), max(size.maximum for size in sizes)
+
+
+def _table(title: str, columns: list[str], right: tuple[str, ...] = (), caption: str | None = None) -> Table:
+    """A table with these columns (those in ``right`` aligned right, for numbers) that wraps and never cuts."""
+    table = Fitted(title=title, title_justify="left", caption=caption, caption_justify="left")
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    return table
+
+
 def _kinds(by_kind: dict[str, int], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("kind")
-    table.add_column("count", justify="right")
+    table = _table(title, ["kind", "count"], right=("count",))
     for kind, count in by_kind.items():
         table.add_row(Text(kind), str(count))
     return table
@@ -38,7 +80,9 @@ def _kinds(by_kind: dict[str, int], title: str) -> Table:
 
 def validate(result: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [
-        Text.assemble(("valid ", "bold green"), (result["inventory"], "bold"), f": {result['components']} components"),
+        Text.assemble(
+            ("valid ", "bold green"), (result["inventory"], "bold"), f": {many(result['components'], 'component')}"
+        ),
         _kinds(result["by_kind"], "components by kind"),
     ]
     for warning in result["warnings"]:
@@ -47,25 +91,26 @@ def validate(result: dict[str, Any]) -> RenderableType:
 
 
 def show(result: dict[str, Any]) -> RenderableType:
-    heading = Text.assemble((result["inventory"], "bold"), f": {result['components']} components")
+    heading = Text.assemble((result["inventory"], "bold"), f": {many(result['components'], 'component')}")
     if result.get("description"):
         heading.append(f" ({result['description']})")
-    services = Table(title="services and what they need directly", title_justify="left")
-    services.add_column("service", style="bold")
-    services.add_column("needs")
-    services.add_column("slo", justify="right")
-    services.add_column("owner")
+    services = _table("services and what they need directly", ["service", "needs", "slo", "owner"], right=("slo",))
     for service in result["services"]:
         needs = "\n".join(requirement_text(r) for r in service["requires"]) or "(nothing)"
         services.add_row(
-            Text(service["id"]), Text(needs), Text(slo_text(service.get("slo"))), Text(service["owner"] or "")
+            Text(service["id"], style="bold"),
+            Text(needs),
+            Text(slo_text(service.get("slo"))),
+            Text(service["owner"] or ""),
         )
     return Group(heading, _kinds(result["by_kind"], "components by kind"), services)
 
 
 def generate(result: dict[str, Any]) -> RenderableType:
     heading = Text.assemble(
-        "wrote ", (result["file"], "bold"), f": inventory {result['inventory']}, {result['components']} components"
+        "wrote ",
+        (result["file"], "bold"),
+        f": inventory {result['inventory']}, {many(result['components'], 'component')}",
     )
     return Group(heading, _kinds(result["by_kind"], "components by kind"))
 
@@ -96,7 +141,8 @@ def unplug(result: dict[str, Any]) -> RenderableType:
             (f"{len(services['degraded'])} degraded", _STYLE["degraded"]),
             ", ",
             (f"{len(services['up'])} up", _STYLE["up"]),
-            f" of {sum(map(len, services.values()))} services; {len(result['components'])} components not up",
+            f" of {many(sum(map(len, services.values())), 'service')}; "
+            f"{many(len(result['components']), 'component')} not up",
         ),
     ]
     for sid, hop in result.get("explanations", {}).items():
@@ -114,14 +160,16 @@ def spof(result: dict[str, Any]) -> RenderableType:
         Text.assemble(
             (result["inventory"], "bold"),
             ": ",
-            (f"{len(spofs)} single points of failure", "bold red" if spofs else "green"),
-            f", {len(illusory)} redundancy groups a single failure defeats",
+            (many(len(spofs), "single point of failure", "single points of failure"), "bold red" if spofs else "green"),
+            f", {many(len(illusory), 'redundancy group')} a single failure defeats",
         )
     ]
     if spofs:
-        table = Table(title="single points of failure: unplug one and these go down", title_justify="left")
-        for column, justify in (("component", "left"), ("kind", "left"), ("breaks", "right"), ("targets", "left")):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table = _table(
+            "single points of failure: unplug one and these go down",
+            ["component", "kind", "breaks", "targets"],
+            right=("breaks",),
+        )
         for entry in spofs:
             table.add_row(
                 Text(entry["component"], style="bold"),
@@ -131,37 +179,41 @@ def spof(result: dict[str, Any]) -> RenderableType:
             )
         parts.append(table)
     if cuts:
-        table = Table(title="minimal cut sets: unplug all of a set and these go down", title_justify="left")
-        for column, justify in (("components", "left"), ("breaks", "right"), ("targets", "left")):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table = _table(
+            "minimal cut sets: unplug all of a set and these go down",
+            ["components", "breaks", "targets"],
+            right=("breaks",),
+        )
         for entry in cuts:
             table.add_row(
                 Text(" + ".join(entry["components"])), str(len(entry["breaks"])), Text(listing(entry["breaks"]))
             )
         parts.append(table)
     if illusory:
-        table = Table(title="illusory redundancy: groups one failure defeats", title_justify="left")
-        for column in ("group of", "members", "all need"):
-            table.add_column(column)
-        for entry in illusory:
-            table.add_row(
-                Text(entry["group_of"], style="bold"), Text(listing(entry["members"])), Text(", ".join(entry["shared"]))
-            )
-        parts.append(table)
+        parts.append(_illusory(illusory))
     return Group(*parts)
 
 
+def _illusory(illusory: list[dict[str, Any]]) -> Table:
+    table = _table(
+        "illusory redundancy: one failure takes enough members to defeat the group",
+        ["group of", "needs", "one failure defeats it"],
+    )
+    for entry in illusory:
+        table.add_row(Text(entry["group_of"], style="bold"), Text(needs_text(entry)), Text(defeat_text(entry)))
+    return table
+
+
 def export(result: dict[str, Any]) -> RenderableType:
-    return Text.assemble("wrote ", (result["file"], "bold"), f" ({result['to']}, {result['nodes']} nodes)")
+    return Text.assemble("wrote ", (result["file"], "bold"), f" ({result['to']}, {many(result['nodes'], 'node')})")
 
 
 def headroom(result: dict[str, Any]) -> RenderableType:
-    table = Table(
-        title="capacity against demand: N+k, and the failure domains a group cannot lose", title_justify="left"
+    table = _table(
+        "capacity against demand: N+k, and the failure domains a group cannot lose",
+        ["group of", "members", "capacity", "demand", "tolerates", "fragile to"],
+        right=("members", "capacity", "demand", "tolerates"),
     )
-    columns = (("group of", "left"), ("members", "right"), ("capacity", "right"), ("demand", "right"))
-    for column, justify in (*columns, ("tolerates", "right"), ("fragile to", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for group in result["groups"]:
         k = group["tolerates"]
         table.add_row(
@@ -202,9 +254,8 @@ def surge(result: dict[str, Any]) -> RenderableType:
                 style="green",
             )
         )
-    table = Table(title="groups with a demand that it relies on, first to saturate first", title_justify="left")
-    for column in ("group of", "capacity", "demand then", "saturates at", "short by", "add members"):
-        table.add_column(column, justify="left" if column == "group of" else "right")
+    columns = ["group of", "capacity", "demand then", "saturates at", "short by", "add members"]
+    table = _table("groups with a demand that it relies on, first to saturate first", columns, right=tuple(columns[1:]))
     for group in groups:
         short = group["short_by"] > 0
         table.add_row(
@@ -223,26 +274,29 @@ def chaos(result: dict[str, Any]) -> RenderableType:
     how = (
         "exactly (binary decision diagrams)"
         if result.get("exact")
-        else f"{result['trials']:,} trials, seed {result['seed']}"
+        else f"{many(result['trials'], 'trial')}, seed {result['seed']}"
     )
-    table = Table(title=f"availability of each service, {how}", title_justify="left")
-    for column, justify in (("service", "left"), ("availability", "right"), ("degraded", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    table.add_column("matters most (Birnbaum: P(down | it down) - P(down | it up))")
+    table = _table(
+        f"availability of each service, {how}",
+        ["service", "availability", "degraded", "matters most"],
+        right=("availability", "degraded"),
+        caption="matters most: Birnbaum importance, P(down | it down) - P(down | it up)",
+    )
+    places = decimals(result["services"].values())
     for sid, service in result["services"].items():
         table.add_row(
             Text(sid, style="bold"),
-            availability_text(service),
-            f"{100 * service['degraded']:.3f}%",
-            Text(importance_text(service["importance"])),
+            availability_text(service, places),
+            percent(service["degraded"], places),
+            Text(importance_text(service["importance"], service=sid)),
         )
     return table
 
 
 def gameday(result: dict[str, Any]) -> RenderableType:
-    table = Table(title="game day: what each scenario leaves up, degraded and down", title_justify="left")
-    for column in ("scenario", "takes out", "down", "degraded", "up"):
-        table.add_column(column, no_wrap=column == "degraded")
+    table = _table(
+        "game day: what each scenario leaves up, degraded and down", ["scenario", "takes out", "down", "degraded", "up"]
+    )
     for scenario in result["scenarios"]:
         services = scenario["services"]
         degraded = [degraded_text(sid, scenario["shortfall"]) for sid in services["degraded"]]
@@ -259,21 +313,32 @@ def gameday(result: dict[str, Any]) -> RenderableType:
 def complexity(result: dict[str, Any]) -> RenderableType:
     from graphanalyzer.analysis.complexity import EXPLAIN
 
-    services = Table(title="services, most intricate first", title_justify="left", caption=EXPLAIN["index"])
-    for column, justify in (("service", "left"), ("depth", "right"), ("support", "right"), ("SPOFs", "right")):
-        services.add_column(column, justify=justify)  # type: ignore[arg-type]
-    services.add_column("index", justify="right", style="bold")
+    numbers = ("depth", "support", "SPOFs", "index")
+    services = _table("services, most intricate first", ["service", *numbers], right=numbers, caption=EXPLAIN["index"])
     ranked = sorted(result["services"].items(), key=lambda item: (-item[1]["index"], item[0]))
     for sid, s in ranked:
-        services.add_row(Text(sid), str(s["depth"]), str(s["support"]), str(len(s["spofs"])), str(s["index"]))
+        services.add_row(
+            Text(sid), str(s["depth"]), str(s["support"]), str(len(s["spofs"])), Text(str(s["index"]), style="bold")
+        )
     parts: list[RenderableType] = [Text(result["verdict"], style="bold"), services]
+    if result["blast_radius"]:
+        blast = _table(
+            f"blast radius: {EXPLAIN['blast_radius']}", ["component", "kind", "services down"], ("services down",)
+        )
+        for e in result["blast_radius"]:
+            blast.add_row(Text(e["component"], style="bold"), Text(e["kind"]), str(e["services"]))
+        parts.append(blast)
+    if result["illusory"]:
+        parts.append(_illusory(result["illusory"]))
     if result["cycles"]:
         parts.append(Text(f"dependency cycles ({EXPLAIN['cycles']}):", style="yellow"))
         parts.extend(Text("  " + " -> ".join([*c, c[0]])) for c in result["cycles"])
     if result["repeated"]:
-        repeated = Table(title=f"repeated structures: {EXPLAIN['repeated']}", title_justify="left")
-        for column in ("kind", "components each", "times", "where"):
-            repeated.add_column(column)
+        repeated = _table(
+            f"repeated structures: {EXPLAIN['repeated']}",
+            ["kind", "components each", "times", "where"],
+            right=("components each", "times"),
+        )
         for g in result["repeated"][:10]:
             repeated.add_row(g["kind"], str(g["size"]), str(len(g["instances"])), Text(listing(g["instances"], 6)))
         parts.append(repeated)
@@ -282,7 +347,7 @@ def complexity(result: dict[str, Any]) -> RenderableType:
 
 def diagram(result: dict[str, Any]) -> RenderableType:
     level = f", collapsed to {result['level']}" if result["level"] else ""
-    return Text.assemble("wrote ", (result["file"], "bold"), f": {result['boxes']:,} boxes{level}")
+    return Text.assemble("wrote ", (result["file"], "bold"), f": {many(result['boxes'], 'box', 'boxes')}{level}")
 
 
 def coldstart(result: dict[str, Any]) -> RenderableType:
@@ -305,18 +370,17 @@ def _markdown_text(text: str) -> RenderableType:
 
 
 def audit(result: dict[str, Any]) -> RenderableType:
-    services = Table(title=f"{result['inventory']}: verdict per service", title_justify="left")
-    for name, justify in (("service", "left"), ("availability", "right"), ("SLO", "left"), ("down/yr", "right")):
-        services.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    services.add_column("method")
-    services.add_column("carried by", overflow="fold")
+    services = _table(
+        f"{result['inventory']}: verdict per service",
+        ["service", "availability", "SLO", "down/yr", "method", "carried by"],
+        right=("availability", "down/yr"),
+    )
     for row in audit_services(result):
         services.add_row(*(Text(v) for v in row))
     shown = len(result["risks"])
-    title = f"risks, costliest first ({shown:,} of {result['risks_found']:,})"
-    risks = Table(title=title, title_justify="left")
-    for name in ("risk", "finding", "verified fix", "gain"):
-        risks.add_column(name, overflow="fold")
+    risks = _table(
+        f"risks, costliest first ({shown:,} of {result['risks_found']:,})", ["risk", "finding", "verified fix", "gain"]
+    )
     for row in audit_risks(result):
         risks.add_row(*(Text(v) for v in row))
     return Group(services, risks)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from graphanalyzer.model import magnitude, number
@@ -46,31 +47,65 @@ def shortfall_text(entry: dict[str, Any]) -> str:
     return "".join(f", {magnitude(s['capacity'])} of {magnitude(s['demand'])}" for s in entry.get("shortfall", ()))
 
 
-def availability_text(service: dict[str, Any]) -> str:
+def decimals(services: Iterable[dict[str, Any]]) -> int:
+    """Decimals for every percentage of one availability table, so that its figures share one precision.
+
+    Enough for two significant digits of the smallest standard error (sampled) or,
+    for exact figures, of the smallest unavailability; at least 3, at most 10.
+
+    >>> decimals([{"availability": 0.99386, "stderr": 0.00025}, {"availability": 0.9, "stderr": 0.003}])
+    3
+    >>> decimals([{"availability": 0.998896, "stderr": 0.0}, {"availability": 0.999999, "stderr": 0.0}])
+    5
+    """
+    spreads = [s["stderr"] or 1 - s["availability"] for s in services]
+    smallest = min((x for x in spreads if x > 0), default=None)
+    if smallest is None:
+        return 3
+    return min(10, max(3, 1 - math.floor(math.log10(100 * smallest))))
+
+
+def percent(fraction: float, places: int) -> str:
+    """A fraction as a percentage with a fixed number of decimals.
+
+    >>> percent(0.0005, 3), percent(0.0005, 5)
+    ('0.050%', '0.05000%')
+    """
+    return f"{100 * fraction:.{places}f}%"
+
+
+def availability_text(service: dict[str, Any], places: int | None = None) -> str:
     """A chaos result's availability as people read it: percent, error, expected downtime a year.
+
+    ``places`` is the table's precision (:func:`decimals`); by default, the service's own.
 
     >>> availability_text({"availability": 0.99386, "stderr": 0.00025})
     '99.386% ± 0.025% (~2.2 d down a year)'
     >>> availability_text({"availability": 0.999999, "stderr": 0.0})
-    '99.9999% (~32 s down a year)'
+    '99.99990% (~32 s down a year)'
     """
-    percent = f"{100 * service['availability']:.6f}".rstrip("0").rstrip(".") + "%"
+    places = decimals([service]) if places is None else places
+    text = percent(service["availability"], places)
     if service["stderr"]:
-        percent = f"{100 * service['availability']:.3f}% ± {100 * service['stderr']:.3f}%"
+        text += f" ± {percent(service['stderr'], places)}"
     seconds = (1 - service["availability"]) * 365.25 * 86400
     for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
         if seconds >= size:
-            return f"{percent} (~{seconds / size:.1f} {unit} down a year)"
-    return f"{percent} (~{seconds:.0f} s down a year)"
+            return f"{text} (~{seconds / size:.1f} {unit} down a year)"
+    return f"{text} (~{seconds:.0f} s down a year)"
 
 
-def importance_text(entries: list[dict[str, Any]], most: int = 3) -> str:
+def importance_text(entries: list[dict[str, Any]], most: int = 3, service: str | None = None) -> str:
     """The components that matter most to a service, with their Birnbaum importance.
 
-    >>> importance_text([{"component": "feed", "birnbaum": 0.9981, "fussell_vesely": 0.3, "raw": 160.2}])
+    The service itself is left out: its own failure is not something it depends on.
+
+    >>> ranked = [{"component": "app", "birnbaum": 0.999}, {"component": "feed", "birnbaum": 0.9981}]
+    >>> importance_text(ranked, service="app")
     'feed (0.998)'
     """
-    return ", ".join(f"{e['component']} ({e['birnbaum']:.3g})" for e in entries[:most])
+    others = [e for e in entries if e["component"] != service]
+    return ", ".join(f"{e['component']} ({e['birnbaum']:.3g})" for e in others[:most])
 
 
 def degraded_text(sid: str, shortfalls: dict[str, list[dict[str, Any]]]) -> str:
@@ -156,3 +191,55 @@ def audit_risks(result: dict[str, Any]) -> list[list[str]]:
             parts.append(f"removes SPOF {', '.join(gain['spofs_removed'])}")
         rows.append([risk["id"], finding, fix["description"], "; ".join(parts)])
     return rows
+
+
+def many(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular or plural as the count says.
+
+    >>> many(1, "redundancy group"), many(3, "redundancy group")
+    ('1 redundancy group', '3 redundancy groups')
+    >>> many(2, "single point of failure", "single points of failure")
+    '2 single points of failure'
+    >>> many(1_500, "component")
+    '1,500 components'
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def needs_text(entry: dict[str, Any], most: int = 8) -> str:
+    """What an illusory redundancy group needs of its members.
+
+    >>> needs_text({"members": ["zk-1", "zk-2", "zk-3"], "at_least": 2})
+    '2 of zk-1, zk-2, zk-3'
+    """
+    head = "any of" if entry["at_least"] == 1 else f"{entry['at_least']} of"
+    return f"{head} {listing(entry['members'], most)}"
+
+
+def defeat_text(entry: dict[str, Any], most: int = 8) -> str:
+    """How one failure defeats an illusory redundancy group: how many members each shared component takes.
+
+    A group needing K of its N members fails when more than N - K of them are down;
+    each shared component alone takes down that many or more.
+
+    >>> defeat_text({"members": ["e-1", "e-2", "e-3"], "at_least": 2, "shared": ["b-04"], "takes": {"b-04": 2}})
+    'b-04 takes 2 of the 3 members (1 left; 2 needed)'
+    >>> defeat_text({"members": ["pdu-a", "pdu-b"], "at_least": 1, "shared": ["feed-a", "core-1"],
+    ...              "takes": {"feed-a": 2, "core-1": 2}})
+    'feed-a or core-1 takes both members'
+    """
+    n, k = len(entry["members"]), entry["at_least"]
+    by_count: dict[int, list[str]] = {}
+    for cid in entry["shared"]:
+        by_count.setdefault(entry["takes"][cid], []).append(cid)
+    parts = []
+    for taken, cids in sorted(by_count.items(), key=lambda item: -item[0]):
+        names = cids[0] if len(cids) == 1 else f"{listing(cids[:-1], most)} or {cids[-1]}"
+        if len(cids) > most:
+            names = f"{listing(cids, most)} (any one)"
+        what = (
+            "both members" if taken == n == 2 else f"all {n} members" if taken == n else f"{taken} of the {n} members"
+        )
+        left = "" if taken == n else f" ({n - taken} left; {k} needed)"
+        parts.append(f"{names} takes {what}{left}")
+    return "; ".join(parts)
