@@ -30,7 +30,7 @@ from graphanalyzer.analysis.diff import diff as changes
 from graphanalyzer.analysis.diff import failures
 from graphanalyzer.analysis.exact import exact as exact_results
 from graphanalyzer.analysis.review import review
-from graphanalyzer.dump import dumps
+from graphanalyzer.dump import dumps, dumps_block
 from graphanalyzer.errors import GraphanalyzerError, InventoryError, UsageError
 from graphanalyzer.generate import generate as generate_estate
 from graphanalyzer.graph import check_ids, load
@@ -487,12 +487,16 @@ def import_terraform(
 
 
 def _imported(result: Imported, output: Path | None, force: bool, fmt: Format | None) -> None:
-    """Write an imported inventory, say on stderr what could not be mapped, and summarise a written file."""
-    written = _write(output, dumps(result.inventory), force)
+    """Write an imported inventory, say on stderr what was not mapped or was inferred, and summarise a written file."""
+    written = _write(output, dumps_block(result.inventory), force)
     for item in result.unmapped:
         sys.stderr.write(f"graphanalyzer: not mapped: {item}\n")
+    for item in result.inferred:
+        sys.stderr.write(f"graphanalyzer: inferred: {item}\n")
     if written:
         summary_ = {**summary.validate(result.inventory), "file": str(output), "unmapped": result.unmapped}
+        if result.inferred:
+            summary_["inferred"] = result.inferred
         del summary_["warnings"]
         _emit("generate", summary_, fmt)
 
