@@ -37,6 +37,7 @@ from graphanalyzer.graph import check_ids, load
 from graphanalyzer.importers import Imported
 from graphanalyzer.importers.backstage import from_backstage
 from graphanalyzer.importers.compose import from_compose
+from graphanalyzer.importers.kubernetes import from_kubernetes
 from graphanalyzer.importers.terraform import from_terraform
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
@@ -484,6 +485,32 @@ def import_terraform(
     Example: terraform graph > plan.dot && graphanalyzer import terraform plan.dot -o estate.yaml
     """
     _imported(from_terraform(source), output, force, format)
+
+
+@importer.command("kubernetes")
+def import_kubernetes(
+    source: Annotated[
+        Path, typer.Argument(help="kubectl's YAML (a List) or manifests: a file, a folder of them, or '-'.")
+    ],
+    output: OutputOption = None,
+    force: ForceOption = False,
+    format: FormatOption = None,
+) -> None:
+    """Nodes in zones, pods on nodes, workloads (PodDisruptionBudgets as quorums), Services as the targets.
+
+    Services a workload's environment names by DNS name are inferred dependencies (listed on stderr).
+
+    Example: kubectl get nodes,pods,deployments,statefulsets,daemonsets,replicasets,services,poddisruptionbudgets
+    -A -o yaml > cluster.yaml && graphanalyzer import kubernetes cluster.yaml -o estate.yaml
+    """
+    _refuse_existing(output, force)
+    _imported(from_kubernetes(source), output, force, format)
+
+
+def _refuse_existing(output: Path | None, force: bool) -> None:
+    """Refuse before any work to replace an output file without --force."""
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output}: already exists (use --force to replace it)")
 
 
 def _imported(result: Imported, output: Path | None, force: bool, fmt: Format | None) -> None:
