@@ -97,7 +97,11 @@ def test_every_importer_writes_a_valid_inventory_and_never_overwrites(
         ("compose", "compose.yaml", "services:\n  web: {image: nginx\n"),
         ("backstage", "catalog.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: [a\n"),
         ("terraform", "plan.dot", 'digraph {\n  "a" -> "b'),
-        ("kubernetes", "cluster.yaml", "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: n}\n"),
+        (
+            "kubernetes",
+            "cluster.yaml",
+            "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: n}\n",
+        ),
         ("kubernetes", "manifest.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: [web\n"),
     ],
 )

@@ -172,7 +172,10 @@ def test_service_dns_names_resolve_from_the_workloads_namespace(tmp_path: Path) 
     [
         ("# compose\nservices:\n  web: {image: nginx}\n", ":2:1: not a Kubernetes object: no apiVersion and kind"),
         ("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: n1}\n", ":1:1: items without"),
-        ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: [\n", ":7:1: did not find expected node content"),
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: [\n",
+            ":7:1: did not find expected node content",
+        ),
         ("apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\n", ":1:1: Pod without metadata.name"),
         ("- 1\n- 2\n", ":1:1: not a Kubernetes object"),
         ("", ":1:1: no Kubernetes objects"),

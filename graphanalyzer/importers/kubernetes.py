@@ -179,7 +179,9 @@ def _objects(text: str, file: str) -> Iterator[_Object]:
 def _unpack(data: Any, node: yaml.Node, file: str, list_kind: str = "") -> Iterator[_Object]:
     where = f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
     if not isinstance(data, dict):
-        raise InventoryError([_problem(node, file, "not a Kubernetes object: expected a mapping with apiVersion and kind")])
+        raise InventoryError(
+            [_problem(node, file, "not a Kubernetes object: expected a mapping with apiVersion and kind")]
+        )
     kind = data.get("kind") or (list_kind[: -len("List")] if list_kind.endswith("List") and list_kind != "List" else "")
     if not isinstance(kind, str) or not kind or not (isinstance(data.get("apiVersion"), str) or list_kind):
         if isinstance(data.get("items"), list) and "kind" not in data:  # kubectl writes kind: List after the items
@@ -253,14 +255,20 @@ class _Cluster:
                 **{("zone", z): [z, f"zone/{z}"] for z in nodes.zones},
                 **{("region", r): [r, f"region/{r}"] for r in nodes.regions},
                 **{("node", n): [n, f"node/{n}"] for n in nodes.names},
-                **{("pod", p.namespace, p.name): [f"{p.namespace}/{p.name}", f"{p.namespace}/pod/{p.name}"] for p in pods},
+                **{
+                    ("pod", p.namespace, p.name): [f"{p.namespace}/{p.name}", f"{p.namespace}/pod/{p.name}"]
+                    for p in pods
+                },
                 **{
                     ("replica", w.key, r): [f"{w.namespace}/{r}", f"{w.namespace}/pod/{r}"]
                     for w in workloads.values()
                     for r in w.replicas
                 },
-                **{("workload", *w.key): [f"{w.namespace}/{WORKLOADS[w.kind]}/{w.name}"]
-                   for w in workloads.values() if w.kind in WORKLOADS},  # fmt: skip
+                **{
+                    ("workload", *w.key): [f"{w.namespace}/{WORKLOADS[w.kind]}/{w.name}"]
+                    for w in workloads.values()
+                    if w.kind in WORKLOADS
+                },
                 **{("service", *k): [f"{k[0]}/{k[1]}", f"{k[0]}/svc/{k[1]}"] for k in services},
             }
         )
@@ -268,17 +276,17 @@ class _Cluster:
         for region in nodes.regions:
             components[ids["region", region]] = Component(ids["region", region], "region")
         for zone in nodes.zones:
-            region = nodes.zone_region.get(zone)
-            container = ids["region", region] if region else None
+            in_region = nodes.zone_region.get(zone)
+            container = ids["region", in_region] if in_region else None
             components[ids["zone", zone]] = Component(ids["zone", zone], "zone", container)
         for node in nodes.names:
-            zone, region = nodes.zone.get(node), nodes.region.get(node)
-            container = ids["zone", zone] if zone else ids["region", region] if region else None
+            in_zone, in_region = nodes.zone.get(node), nodes.region.get(node)
+            container = ids["zone", in_zone] if in_zone else ids["region", in_region] if in_region else None
             components[ids["node", node]] = Component(ids["node", node], "host", container)
         for pod in pods:
-            node = mapping(pod.body.get("spec")).get("nodeName")
+            on = mapping(pod.body.get("spec")).get("nodeName")
             cid = ids["pod", pod.namespace, pod.name]
-            components[cid] = Component(cid, "pod", ids["node", node] if node in nodes.names else None)
+            components[cid] = Component(cid, "pod", ids["node", on] if on in nodes.names else None)
         for workload in workloads.values():
             for replica in workload.replicas:
                 cid = ids["replica", workload.key, replica]
@@ -315,8 +323,8 @@ class _Cluster:
                 components[cid] = replace(components[cid], requires=tuple(needs))
             else:
                 components[cid] = Component(cid, workload.kind.lower(), requires=tuple(needs))
-        for key, service in services.items():
-            cid = service_of[key]
+        for named, service in services.items():
+            cid = service_of[named]
             picked = self._selected(service, workloads, synthesised)
             requirement: tuple[Requirement, ...] = ()
             if len(picked) == 1:
@@ -364,8 +372,9 @@ class _Cluster:
                 self.unmapped.append(f"Node {node}: not in the input (its pods are): its zone is unknown")
             running.append(pod)
         for phase, names in sorted(not_running.items()):
-            self.unmapped.append(f"{len(names)} pod{'s' if len(names) > 1 else ''} {phase}, not running: "
-                                 f"not modelled ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})")  # fmt: skip
+            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            plural = "s" if len(names) > 1 else ""
+            self.unmapped.append(f"{len(names)} pod{plural} {phase}, not running: not modelled ({shown})")
         return running
 
     # -- workloads ------------------------------------------------------------------------
@@ -387,11 +396,11 @@ class _Cluster:
                 continue
             kind, name = owner
             if kind == "ReplicaSet":
-                rs = replica_sets.get((pod.namespace, name))
-                deployment = _controller(rs) if rs is not None else None
+                owning = replica_sets.get((pod.namespace, name))
+                deployment = _controller(owning) if owning is not None else None
                 if deployment is not None and deployment[0] == "Deployment":
                     kind, name = deployment
-                elif rs is None:  # ReplicaSet not dumped: its name is the Deployment's and the template hash
+                elif owning is None:  # ReplicaSet not dumped: its name is the Deployment's and the template hash
                     base = name.rsplit("-", 1)[0]
                     if (pod.namespace, base) in deployments and "-" in name:
                         kind, name = "Deployment", base
@@ -420,9 +429,10 @@ class _Cluster:
         for pdb in self.of("PodDisruptionBudget"):
             selector = pdb.spec.get("selector")
             covered = [
-                w for w in workloads.values()
+                w
+                for w in workloads.values()
                 if w.namespace == pdb.namespace and any(_matches(selector, labels) for labels in _pod_labels(w))
-            ]  # fmt: skip
+            ]
             if len(covered) != 1:
                 what = "no workload's pods" if not covered else "pods of several workloads"
                 self.unmapped.append(f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: selects {what}: not applied")
@@ -431,12 +441,16 @@ class _Cluster:
             running = len(workload.pods) + len(workload.replicas)
             needed = healthy_needed(pdb.spec, _expected(workload, running))
             if needed is None:
-                self.unmapped.append(f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: no usable minAvailable "
-                                     "or maxUnavailable: not applied")  # fmt: skip
+                self.unmapped.append(
+                    f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: no usable minAvailable "
+                    "or maxUnavailable: not applied"
+                )
                 continue
             if needed > running:
-                self.unmapped.append(f"PodDisruptionBudget {pdb.namespace}/{pdb.name} keeps {needed} available, "
-                                     f"but {running} pods run: all of them are needed")  # fmt: skip
+                self.unmapped.append(
+                    f"PodDisruptionBudget {pdb.namespace}/{pdb.name} keeps {needed} available, "
+                    f"but {running} pods run: all of them are needed"
+                )
             result[workload.key] = min(max(needed, 1), max(running, 1))
         return result
 
@@ -447,22 +461,29 @@ class _Cluster:
     ) -> list[tuple[str, str, str]]:
         """The workloads whose pods a Service's selector picks."""
         if service.spec.get("type") == "ExternalName":
-            self.unmapped.append(f"Service {service.namespace}/{service.name}: ExternalName (a name outside the "
-                                 "cluster): modelled without requirements")  # fmt: skip
+            self.unmapped.append(
+                f"Service {service.namespace}/{service.name}: ExternalName (a name outside the "
+                "cluster): modelled without requirements"
+            )
             return []
         selector = service.spec.get("selector")
         if not isinstance(selector, dict) or not selector:
-            self.unmapped.append(f"Service {service.namespace}/{service.name}: no selector (endpoints managed by "
-                                 "hand): modelled without requirements")  # fmt: skip
+            self.unmapped.append(
+                f"Service {service.namespace}/{service.name}: no selector (endpoints managed by "
+                "hand): modelled without requirements"
+            )
             return []
         picked = [
-            key for key, w in workloads.items()
+            key
+            for key, w in workloads.items()
             if w.namespace == service.namespace
             and any(_matches({"matchLabels": selector}, labels) for labels in _pod_labels(w, synthesised))
-        ]  # fmt: skip
+        ]
         if not picked:
-            self.unmapped.append(f"Service {service.namespace}/{service.name}: selects no running pod "
-                                 "(it has no endpoints): modelled without requirements")  # fmt: skip
+            self.unmapped.append(
+                f"Service {service.namespace}/{service.name}: selects no running pod "
+                "(it has no endpoints): modelled without requirements"
+            )
         return picked
 
     def _named_services(
@@ -546,7 +567,7 @@ def _matches(selector: Any, labels: dict[str, Any]) -> bool:
     if any(str(labels.get(k)) != str(v) or k not in labels for k, v in match_labels.items()):
         return False
     for expression in expressions:
-        key, operator = expression.get("key"), expression.get("operator")
+        key, operator = str(expression.get("key")), expression.get("operator")
         values = {str(v) for v in expression.get("values") or []}
         present = key in labels
         if operator == "In" and not (present and str(labels[key]) in values):
