@@ -38,6 +38,7 @@ from graphanalyzer.importers import Imported
 from graphanalyzer.importers.backstage import from_backstage
 from graphanalyzer.importers.compose import from_compose
 from graphanalyzer.importers.kubernetes import from_kubernetes
+from graphanalyzer.importers.netbox import from_netbox_api, from_netbox_folder
 from graphanalyzer.importers.terraform import from_terraform
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
@@ -496,7 +497,7 @@ def import_kubernetes(
     force: ForceOption = False,
     format: FormatOption = None,
 ) -> None:
-    """Nodes in zones, pods on nodes, workloads (PodDisruptionBudgets as quorums), Services as the targets.
+    """Kubernetes: nodes in zones, pods on nodes, workloads with PDB quorums, Services as the targets.
 
     Services a workload's environment names by DNS name are inferred dependencies (listed on stderr).
 
@@ -505,6 +506,33 @@ def import_kubernetes(
     """
     _refuse_existing(output, force)
     _imported(from_kubernetes(source), output, force, format)
+
+
+@importer.command("netbox")
+def import_netbox(
+    source: Annotated[
+        Path | None, typer.Argument(help="A folder of JSON saved from NetBox's REST API (instead of --url).")
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="NetBox's address, e.g. https://netbox.example.com")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="NETBOX_TOKEN", help="An API token; better in NETBOX_TOKEN, out of shell history."
+        ),
+    ] = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    format: FormatOption = None,
+) -> None:
+    """NetBox: sites, racks, the power chain, cabled uplinks, circuits, VMs and services (docs/importers.md).
+
+    Example (the token in NETBOX_TOKEN): graphanalyzer import netbox --url https://netbox.example.com -o dc.yaml
+    """
+    if (source is None) == (url is None):
+        raise UsageError("import netbox needs either --url URL or a folder of saved JSON, not both")
+    _refuse_existing(output, force)
+    result = from_netbox_folder(source) if source is not None else from_netbox_api(str(url), token)
+    _imported(result, output, force, format)
 
 
 def _refuse_existing(output: Path | None, force: bool) -> None:
