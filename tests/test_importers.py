@@ -112,3 +112,24 @@ def test_cut_short_input_is_one_line_exit_2_and_no_file(tmp_path: Path, importer
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"{source}:"), result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_foreign_names_become_usable_ids(tmp_path: Path) -> None:
+    """NetBox names may hold brackets (id-range syntax here) and repeat across sites: the ids stay unique and load."""
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    sites = [{"id": 1, "name": "AMS1", "slug": "ams1"}, {"id": 2, "name": "FRA1", "slug": "fra1"}]
+    racks = [{"id": n, "name": "r1", "site": sites[n - 1]} for n in (1, 2)]
+    devices = [
+        {"id": 1, "name": "web [blue]", "site": sites[0], "rack": {"id": 1}, "role": {"slug": "server"}},
+        {"id": 2, "name": None, "site": sites[1], "rack": {"id": 2}, "role": {"slug": "storage"}},
+    ]
+    for name, objects in (("dcim.sites", sites), ("dcim.racks", racks), ("dcim.devices", devices)):
+        (folder / f"{name}.json").write_text(json.dumps({"count": len(objects), "next": None, "results": objects}))
+    out = tmp_path / "estate.yaml"
+    result = run_cli("import", "netbox", str(folder), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    components = load(out).components
+    assert components["web (blue)"].container == "AMS1.r1" and components["device-2"].container == "FRA1.r1"
+    assert components["device-2"].kind == "host"  # "storage" is not a top-of-rack switch
+    assert "graphanalyzer: not mapped: dcim.power-feeds.json: not in the folder" in result.stderr

@@ -431,6 +431,13 @@ def test_a_cut_short_api_answer_is_one_line(tmp_path: Path) -> None:
 
 def test_the_command_line_wants_a_url_or_a_folder(tmp_path: Path) -> None:
     assert "either --url URL or a folder" in run_cli("import", "netbox").stderr
+    existing = tmp_path / "estate.yaml"
+    existing.write_text("mine\n")
+    refused = run_with(
+        {"NETBOX_TOKEN": "nbt_a.b"}, "import", "netbox", "--url", "http://127.0.0.1:9", "-o", str(existing)
+    )
+    assert refused.returncode == 2 and "already exists (use --force" in refused.stderr  # before asking NetBox
+    assert existing.read_text() == "mine\n"
     empty = tmp_path / "empty"
     empty.mkdir()
     result = run_cli("import", "netbox", str(empty))

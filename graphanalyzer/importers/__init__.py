@@ -72,6 +72,17 @@ def safe_id(text: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]", "-", text)).strip("-") or "unnamed"
 
 
+def usable_id(text: str) -> str:
+    """A foreign name as an inventory id, kept as written where it can be: brackets (id ranges) become
+    parentheses, control characters and outer spaces go.
+
+    >>> usable_id(" web [blue]\t"), usable_id("Transit Co")
+    ('web (blue)', 'Transit Co')
+    """
+    text = "".join(ch if ch.isprintable() else " " for ch in text).replace("[", "(").replace("]", ")")
+    return text.strip()
+
+
 def mapping(value: Any) -> dict[Any, Any]:
     """A foreign field that should be a mapping: itself, or empty when it is anything else."""
     return value if isinstance(value, dict) else {}

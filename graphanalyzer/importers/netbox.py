@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from graphanalyzer.errors import InventoryError, Problem, SourceError
-from graphanalyzer.importers import Imported, mapping, unique_ids
+from graphanalyzer.importers import Imported, mapping, unique_ids, usable_id
 from graphanalyzer.model import Component, Group, Inventory, Requirement
 
 #: The endpoints read, as (app, API path); pynetbox names them with underscores.
@@ -358,7 +358,7 @@ class _Estate:
         self._services(names, refs)
 
         refs = {k: r for k, r in refs.items() if k in names}
-        ids = unique_ids({k: [n.strip() or f"{k[0]}-{k[1]}" for n in names[k]] for k in refs})
+        ids = unique_ids({k: [usable_id(n) or f"{k[0]}-{k[1]}" for n in names[k]] for k in refs})
         components: dict[str, Component] = {}
         for key, ref in refs.items():
             cid = ids[key]
