@@ -11,8 +11,9 @@ from conftest import ROOT, run_cli
 
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import unplug
+from graphanalyzer.dump import dumps_block
 from graphanalyzer.graph import load
-from graphanalyzer.importers.kubernetes import from_kubernetes, healthy_needed, hosts
+from graphanalyzer.importers.kubernetes import from_kubernetes, from_kubernetes_text, healthy_needed, hosts
 
 SAMPLES = ROOT / "tests" / "samples"
 CLUSTER = SAMPLES / "kubernetes" / "cluster.yaml"
@@ -208,3 +209,40 @@ def test_the_output_is_never_replaced_without_force(tmp_path: Path) -> None:
     assert out.read_text() == "mine\n"
     assert run_cli("import", "kubernetes", str(CLUSTER), "-o", str(out), "--force").returncode == 0
     assert yaml.safe_load(out.read_text())["inventory"] == "cluster"
+
+
+def test_pods_of_an_owner_not_in_the_dump_are_grouped_by_it(tmp_path: Path) -> None:
+    """An Argo Rollout (a custom resource kubectl was not asked for) owns its pods through ReplicaSets."""
+    pod = (
+        "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {name}\n    namespace: shop\n    labels: {{app: api}}\n"
+        "    ownerReferences: [{{apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: api, controller: true}}]\n"
+        "  spec: {{nodeName: {node}}}\n  status: {{phase: Running}}\n"
+    )
+    dump = tmp_path / "cluster.yaml"
+    dump.write_text(
+        "apiVersion: v1\nkind: List\nitems:\n"
+        + pod.format(name="api-1", node="n1")
+        + pod.format(name="api-2", node="n1")
+        + "- {apiVersion: v1, kind: Service, metadata: {name: api, namespace: shop}, spec: {selector: {app: api}}}\n"
+    )
+    result = from_kubernetes(dump)
+    components = result.inventory.components
+    assert components["shop/rollout/api"].requires[0].members == ("shop/api-1", "shop/api-2")
+    assert components["shop/api"].requires == ("shop/rollout/api",)
+    assert "Rollout shop/api: not in the input: its pods grouped by owner" in result.unmapped
+    assert "Node n1: not in the input (its pods are): its zone is unknown" in result.unmapped
+
+
+def test_kubectl_json_imports_as_its_yaml_does(tmp_path: Path) -> None:
+    """kubectl -o json goes through the JSON decoder; a bad object in it is still reported where it is."""
+    dump = json.dumps(yaml.safe_load(CLUSTER.read_text()), indent=4)
+    assert dumps_block(from_kubernetes_text(dump, "cluster").inventory) == dumps_block(
+        from_kubernetes(CLUSTER).inventory
+    )
+    broken = tmp_path / "cluster.json"
+    broken.write_text(dump.replace('"kind": "Service"', '"knd": "Service"', 1))
+    kind_line = dump[: dump.index('"kind": "Service"')].count("\n") + 1
+    result = run_cli("import", "kubernetes", str(broken))
+    assert result.returncode == 2 and "not a Kubernetes object: no apiVersion and kind" in result.stderr
+    file, line, _ = result.stderr.split(":", 2)
+    assert file == str(broken) and kind_line - 30 < int(line) < kind_line  # the object's opening brace

@@ -52,6 +52,8 @@ data/db service None ()
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import sys
 import urllib.parse
@@ -77,15 +79,18 @@ _LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
+#: Kinds that live outside namespaces.
+CLUSTER_SCOPED = {"Node", "Namespace", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding"}
+
+
 @dataclass
 class _Object:
-    """One Kubernetes object as read, with where it starts."""
+    """One Kubernetes object as read."""
 
     kind: str
-    namespace: str
+    namespace: str  # "" for cluster-scoped kinds
     name: str
     body: dict[str, Any]
-    where: str
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -98,9 +103,6 @@ class _Object:
     @property
     def labels(self) -> dict[str, Any]:
         return mapping(self.metadata.get("labels"))
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
 @dataclass
@@ -151,11 +153,22 @@ def from_kubernetes(path: Path) -> Imported:
 
 def from_kubernetes_text(text: str, name: str, file: str = "<manifests>") -> Imported:
     """An inventory from the text of a kubectl dump or of manifests."""
-    return _import(list(_objects(text, file)), name, file)
+    return _import(_objects(text, file), name, file)
 
 
-def _objects(text: str, file: str) -> Iterator[_Object]:
-    """The Kubernetes objects in a YAML (or JSON) text, ``List`` items unpacked; errors positioned."""
+def _objects(text: str, file: str) -> list[_Object]:
+    """The Kubernetes objects in a YAML (or JSON) text, ``List`` items unpacked; errors positioned.
+
+    ``kubectl -o json`` goes to the JSON decoder, many times faster than YAML's; when
+    something is wrong with it, the YAML reader reads it again to say where.
+    """
+    if text.lstrip()[:1] == "{":
+        with contextlib.suppress(ValueError, InventoryError):
+            return list(_unpack(json.loads(text), None, file))
+    return list(_yaml_objects(text, file))
+
+
+def _yaml_objects(text: str, file: str) -> Iterator[_Object]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         while loader.check_node():
@@ -176,8 +189,8 @@ def _objects(text: str, file: str) -> Iterator[_Object]:
         loader.dispose()
 
 
-def _unpack(data: Any, node: yaml.Node, file: str, list_kind: str = "") -> Iterator[_Object]:
-    where = f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+def _unpack(data: Any, node: yaml.Node | None, file: str, list_kind: str = "") -> Iterator[_Object]:
+    """The object in a document or list item (``node`` is where it starts); a list's items, each checked."""
     if not isinstance(data, dict):
         raise InventoryError(
             [_problem(node, file, "not a Kubernetes object: expected a mapping with apiVersion and kind")]
@@ -191,7 +204,7 @@ def _unpack(data: Any, node: yaml.Node, file: str, list_kind: str = "") -> Itera
         raise InventoryError([_problem(node, file, message)])
     if kind.endswith("List") and "items" in data:
         items = data["items"] or []
-        item_nodes = next((v for k, v in node.value if k.value == "items"), None) if hasattr(node, "value") else None
+        item_nodes = next((v for k, v in node.value if k.value == "items"), None) if node is not None else None
         if not isinstance(items, list):
             raise InventoryError([_problem(item_nodes or node, file, f"the items of a {kind} must be a list")])
         nodes = item_nodes.value if isinstance(item_nodes, yaml.SequenceNode) else [node] * len(items)
@@ -202,13 +215,13 @@ def _unpack(data: Any, node: yaml.Node, file: str, list_kind: str = "") -> Itera
     name = metadata.get("name")
     if not isinstance(name, str) or not name:
         raise InventoryError([_problem(node, file, f"{kind} without metadata.name")])
-    namespace = metadata.get("namespace")
-    if kind in ("Node", "Namespace", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding"):
-        namespace = ""
-    yield _Object(kind, str(namespace or "default") if namespace != "" else "", name, data, where)
+    namespace = "" if kind in CLUSTER_SCOPED else str(metadata.get("namespace") or "default")
+    yield _Object(kind, namespace, name, data)
 
 
-def _problem(node: yaml.Node, file: str, message: str) -> Problem:
+def _problem(node: yaml.Node | None, file: str, message: str) -> Problem:
+    if node is None:  # read as JSON: the caller reads it again as YAML, for the position
+        return Problem(file, 1, 1, message)
     return Problem(file, node.start_mark.line + 1, node.start_mark.column + 1, message)
 
 
@@ -246,9 +259,9 @@ class _Cluster:
         nodes = self._nodes()
         pods = self._pods(nodes)
         workloads = self._workloads(pods)
+        labels = _Labels(workloads, synthesised=not self.of("Pod"))
         services = {(s.namespace, s.name): s for s in self.of("Service")}
-        at_least = self._budgets(workloads)
-        synthesised = not self.of("Pod")
+        at_least = self._budgets(workloads, labels)
 
         ids = unique_ids(
             {
@@ -265,9 +278,9 @@ class _Cluster:
                     for r in w.replicas
                 },
                 **{
-                    ("workload", *w.key): [f"{w.namespace}/{WORKLOADS[w.kind]}/{w.name}"]
+                    ("workload", *w.key): [f"{w.namespace}/{WORKLOADS.get(w.kind, w.kind.lower())}/{w.name}"]
                     for w in workloads.values()
-                    if w.kind in WORKLOADS
+                    if w.kind != "Pod"
                 },
                 **{("service", *k): [f"{k[0]}/{k[1]}", f"{k[0]}/svc/{k[1]}"] for k in services},
             }
@@ -299,6 +312,7 @@ class _Cluster:
                 ids["replica", key, r] for r in workload.replicas
             )
         service_of = {k: ids["service", *k] for k in services}
+        selected = {k: self._selected(service, labels) for k, service in services.items()}
 
         def workload_id(key: tuple[str, str, str]) -> str:  # a bare pod stands for itself
             return ids["pod", key[0], key[2]] if key[1] == "Pod" else ids["workload", *key]
@@ -315,7 +329,7 @@ class _Cluster:
                 needs.append(Group(members, at_least.get(key, 1)))
             else:
                 self.unmapped.append(f"{workload.label()}: no running pods: modelled without them")
-            for other, reason in self._named_services(workload, services, workloads):
+            for other, reason in _named_services(workload, services, selected):
                 if service_of[other] not in needs:
                     needs.append(service_of[other])
                     self.inferred.append(f"{cid} needs {service_of[other]} ({reason})")
@@ -323,9 +337,9 @@ class _Cluster:
                 components[cid] = replace(components[cid], requires=tuple(needs))
             else:
                 components[cid] = Component(cid, workload.kind.lower(), requires=tuple(needs))
-        for named, service in services.items():
+        for named in services:
             cid = service_of[named]
-            picked = self._selected(service, workloads, synthesised)
+            picked = selected[named]
             requirement: tuple[Requirement, ...] = ()
             if len(picked) == 1:
                 requirement = (workload_id(picked[0]),)
@@ -423,16 +437,13 @@ class _Cluster:
                 self.unmapped.append("no pods in the input: replicas made from spec.replicas, on no node")
         return workloads
 
-    def _budgets(self, workloads: dict[tuple[str, str, str], _Workload]) -> dict[tuple[str, str, str], int]:
+    def _budgets(
+        self, workloads: dict[tuple[str, str, str], _Workload], labels: _Labels
+    ) -> dict[tuple[str, str, str], int]:
         """How many pods each workload needs, from the PodDisruptionBudgets."""
         result: dict[tuple[str, str, str], int] = {}
         for pdb in self.of("PodDisruptionBudget"):
-            selector = pdb.spec.get("selector")
-            covered = [
-                w
-                for w in workloads.values()
-                if w.namespace == pdb.namespace and any(_matches(selector, labels) for labels in _pod_labels(w))
-            ]
+            covered = [workloads[key] for key in labels.pick(pdb.namespace, pdb.spec.get("selector"))]
             if len(covered) != 1:
                 what = "no workload's pods" if not covered else "pods of several workloads"
                 self.unmapped.append(f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: selects {what}: not applied")
@@ -456,9 +467,7 @@ class _Cluster:
 
     # -- services -------------------------------------------------------------------------
 
-    def _selected(
-        self, service: _Object, workloads: dict[tuple[str, str, str], _Workload], synthesised: bool
-    ) -> list[tuple[str, str, str]]:
+    def _selected(self, service: _Object, labels: _Labels) -> list[tuple[str, str, str]]:
         """The workloads whose pods a Service's selector picks."""
         if service.spec.get("type") == "ExternalName":
             self.unmapped.append(
@@ -473,52 +482,12 @@ class _Cluster:
                 "hand): modelled without requirements"
             )
             return []
-        picked = [
-            key
-            for key, w in workloads.items()
-            if w.namespace == service.namespace
-            and any(_matches({"matchLabels": selector}, labels) for labels in _pod_labels(w, synthesised))
-        ]
+        picked = labels.pick(service.namespace, {"matchLabels": selector})
         if not picked:
             self.unmapped.append(
                 f"Service {service.namespace}/{service.name}: selects no running pod "
                 "(it has no endpoints): modelled without requirements"
             )
-        return picked
-
-    def _named_services(
-        self,
-        workload: _Workload,
-        services: dict[tuple[str, str], _Object],
-        workloads: dict[tuple[str, str, str], _Workload],
-    ) -> Iterator[tuple[tuple[str, str], str]]:
-        """The Services a workload's environment names, each with the variable that names it."""
-        source = workload.source if workload.source is not None else (workload.pods[0] if workload.pods else None)
-        if source is None:
-            return
-        spec = source.spec if source.kind == "Pod" else mapping(mapping(source.spec.get("template")).get("spec"))
-        for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
-            container = mapping(container)
-            for variable in container.get("env") or []:
-                variable = mapping(variable)
-                value = variable.get("value")
-                if not isinstance(value, str):
-                    continue
-                for host in hosts(value, str(variable.get("name", ""))):
-                    target = _service_named(host, workload.namespace, services)
-                    if target is None:
-                        continue
-                    selected = self._quiet_selected(services[target], workloads)
-                    if workload.key in selected:  # its own Service
-                        continue
-                    yield target, f"env {variable.get('name')}={value} in container {container.get('name')}"
-
-    def _quiet_selected(
-        self, service: _Object, workloads: dict[tuple[str, str, str], _Workload]
-    ) -> list[tuple[str, str, str]]:
-        saved = len(self.unmapped)
-        picked = self._selected(service, workloads, not self.of("Pod"))
-        del self.unmapped[saved:]
         return picked
 
 
@@ -532,6 +501,29 @@ class _Nodes:
     zone_region: dict[str, str] = field(default_factory=dict)
 
 
+def _named_services(
+    workload: _Workload,
+    services: dict[tuple[str, str], _Object],
+    selected: dict[tuple[str, str], list[tuple[str, str, str]]],
+) -> Iterator[tuple[tuple[str, str], str]]:
+    """The Services a workload's environment names (not its own), each with the variable that names it."""
+    source = workload.source if workload.source is not None else (workload.pods[0] if workload.pods else None)
+    if source is None:
+        return
+    spec = source.spec if source.kind == "Pod" else mapping(mapping(source.spec.get("template")).get("spec"))
+    for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        container = mapping(container)
+        for variable in container.get("env") or []:
+            variable = mapping(variable)
+            value = variable.get("value")
+            if not isinstance(value, str):
+                continue
+            for host in hosts(value, str(variable.get("name", ""))):
+                target = _service_named(host, workload.namespace, services)
+                if target is not None and workload.key not in selected[target]:
+                    yield target, f"env {variable.get('name')}={value} in container {container.get('name')}"
+
+
 def _controller(obj: _Object) -> tuple[str, str] | None:
     """The (kind, name) of an object's controlling owner."""
     owners = [mapping(o) for o in obj.metadata.get("ownerReferences") or []]
@@ -541,12 +533,32 @@ def _controller(obj: _Object) -> tuple[str, str] | None:
     return str(chosen["kind"]), str(chosen["name"])
 
 
-def _pod_labels(workload: _Workload, synthesised: bool = True) -> list[dict[str, Any]]:
-    """The label sets of a workload's pods (its template's, for manifests without pods)."""
-    labels = [p.labels for p in workload.pods]
-    if not labels and synthesised:
-        labels = [workload.template_labels]
-    return labels
+class _Labels:
+    """The label sets of each workload's pods (its template's, for manifests without pods), indexed for selectors."""
+
+    def __init__(self, workloads: dict[tuple[str, str, str], _Workload], *, synthesised: bool) -> None:
+        self.labels: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.position = {key: n for n, key in enumerate(workloads)}
+        self.in_namespace: dict[str, list[tuple[str, str, str]]] = {}
+        self.having: dict[tuple[str, str, str], set[tuple[str, str, str]]] = {}  # (namespace, label, value)
+        for key, workload in workloads.items():
+            distinct = {tuple(sorted(map(str, p.labels.items()))): p.labels for p in workload.pods}
+            sets = list(distinct.values()) or ([workload.template_labels] if synthesised else [])
+            self.labels[key] = sets
+            self.in_namespace.setdefault(workload.namespace, []).append(key)
+            for labels in sets:
+                for label, value in labels.items():
+                    self.having.setdefault((workload.namespace, str(label), str(value)), set()).add(key)
+
+    def pick(self, namespace: str, selector: Any) -> list[tuple[str, str, str]]:
+        """The workloads of a namespace whose pods a LabelSelector picks, in input order."""
+        match_labels = mapping(mapping(selector).get("matchLabels"))
+        if match_labels:
+            found = [self.having.get((namespace, str(k), str(v)), set()) for k, v in match_labels.items()]
+            candidates = sorted(set.intersection(*found), key=self.position.__getitem__)
+        else:
+            candidates = self.in_namespace.get(namespace, [])
+        return [key for key in candidates if any(_matches(selector, labels) for labels in self.labels[key])]
 
 
 def _matches(selector: Any, labels: dict[str, Any]) -> bool:

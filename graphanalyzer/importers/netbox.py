@@ -44,6 +44,7 @@ orders-db service None ('db-1',)
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -275,6 +276,7 @@ class _Estate:
 
     def __init__(self, data: dict[str, list[dict[str, Any]]], unmapped: list[str], name: str) -> None:
         self.data, self.unmapped, self.name = data, unmapped, name
+        self.racks = {rack["id"] for rack in self.get("dcim.racks")}
 
     def get(self, key: str) -> list[dict[str, Any]]:
         return [o for o in self.data.get(key, []) if isinstance(o, dict)]
@@ -357,7 +359,6 @@ class _Estate:
         self._virtual(devices, names, refs, locations)
         self._services(names, refs)
 
-        refs = {k: r for k, r in refs.items() if k in names}
         ids = unique_ids({k: [usable_id(n) or f"{k[0]}-{k[1]}" for n in names[k]] for k in refs})
         components: dict[str, Component] = {}
         for key, ref in refs.items():
@@ -390,7 +391,7 @@ class _Estate:
     def _place(self, obj: dict[str, Any], locations: dict[Any, Any]) -> tuple[str, Any] | None:
         """The rack, location or site an object is in, the nearest first."""
         rack = _id(obj.get("rack"))
-        if rack is not None and any(r["id"] == rack for r in self.get("dcim.racks")):
+        if rack in self.racks:
             return ("rack", rack)
         location = _id(obj.get("location"))
         if location in locations:
@@ -592,13 +593,21 @@ class _Power:
 
 
 def _kind(role: Any) -> str:
-    words = _words(role)
-    return next((kind for word, kind in ROLE_KINDS if _has(words, word)), "host")
+    return _kind_of(_words(role))
 
 
 def _tier(role: Any) -> int:
-    words = _words(role)
-    if _kind(role) in ("patch-panel", "power"):
+    return _tier_of(_words(role))
+
+
+@functools.cache
+def _kind_of(words: str) -> str:
+    return next((kind for word, kind in ROLE_KINDS if _has(words, word)), "host")
+
+
+@functools.cache
+def _tier_of(words: str) -> int:
+    if _kind_of(words) in ("patch-panel", "power"):
         return 0
     return next((tier for found, tier in TIERS if any(_has(words, word) for word in found)), 0)
 
