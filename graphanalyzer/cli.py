@@ -686,18 +686,78 @@ def import_terraform(
     _imported(from_terraform(source), output, force, format, inputs=[source])
 
 
+@importer.command("kubernetes")
+def import_kubernetes(
+    source: Annotated[
+        Path, typer.Argument(help="kubectl's YAML or JSON (a List) or manifests: a file, a folder of them, or '-'.")
+    ],
+    output: OutputOption = None,
+    force: ForceOption = False,
+    format: FormatOption = None,
+) -> None:
+    """Kubernetes: nodes in zones, pods on nodes, workloads with PDB quorums, Services as the targets.
+
+    Services a workload's environment names by DNS name are inferred dependencies (listed on stderr).
+
+    Example: kubectl get nodes,pods,deployments,statefulsets,daemonsets,replicasets,services,poddisruptionbudgets
+    -A -o yaml > cluster.yaml && graphanalyzer import kubernetes cluster.yaml -o estate.yaml
+    """
+    from graphanalyzer.importers.kubernetes import from_kubernetes
+    from graphanalyzer.output import check_output
+
+    if output is not None:
+        check_output(output, force=force, inputs=[source])
+    _imported(from_kubernetes(source), output, force, format, inputs=[source])
+
+
+@importer.command("netbox")
+def import_netbox(
+    source: Annotated[
+        Path | None, typer.Argument(help="A folder of JSON saved from NetBox's REST API (instead of --url).")
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="NetBox's address, e.g. https://netbox.example.com")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="NETBOX_TOKEN", help="An API token; better in NETBOX_TOKEN, out of shell history."
+        ),
+    ] = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    format: FormatOption = None,
+) -> None:
+    """NetBox: sites, racks, the power chain, cabled uplinks, circuits, VMs and services (docs/importers.md).
+
+    Example (the token in NETBOX_TOKEN): graphanalyzer import netbox --url https://netbox.example.com -o dc.yaml
+    """
+    from graphanalyzer.importers.netbox import from_netbox_api, from_netbox_folder
+    from graphanalyzer.output import check_output
+
+    if (source is None) == (url is None):
+        raise UsageError("import netbox needs either --url URL or a folder of saved JSON, not both")
+    inputs = [source] if source is not None else []
+    if output is not None:
+        check_output(output, force=force, inputs=inputs)  # before NetBox is asked
+    result = from_netbox_folder(source) if source is not None else from_netbox_api(str(url), token)
+    _imported(result, output, force, format, inputs=inputs)
+
+
 def _imported(
     result: "Imported", output: Path | None, force: bool, fmt: Format | None, inputs: list[Path] | None = None
 ) -> None:
-    """Write an imported inventory, say on stderr what could not be mapped, and summarise a written file."""
+    """Write an imported inventory, say on stderr what was not mapped or was inferred, and summarise a written file."""
     from graphanalyzer.analysis import summary
-    from graphanalyzer.dump import dumps
+    from graphanalyzer.dump import dumps_block
 
-    written = _write(output, dumps(result.inventory), force, inputs)
+    written = _write(output, dumps_block(result.inventory), force, inputs)
     for item in result.unmapped:
         sys.stderr.write(f"graphanalyzer: not mapped: {item}\n")
+    for item in result.inferred:
+        sys.stderr.write(f"graphanalyzer: inferred: {item}\n")
     if written:
         summary_ = {**summary.validate(result.inventory), "file": str(output), "unmapped": result.unmapped}
+        if result.inferred:
+            summary_["inferred"] = result.inferred
         del summary_["warnings"]
         _emit("generate", summary_, fmt)
 

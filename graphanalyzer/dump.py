@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 import re
 
+import yaml
+
 from graphanalyzer.model import DEFAULT_AVAILABILITY, SECTIONS, Component, Group, Inventory
 from graphanalyzer.yamltext import NULLS
 
@@ -126,3 +128,109 @@ def dumps(inventory: Inventory) -> str:
             with_kind = section == "components"
             lines.extend(f"  {scalar(c.id)}: {component_fields(c, with_kind=with_kind)}" for c in by_section[section])
     return "\n".join(lines) + "\n"
+
+
+def dumps_block(inventory: Inventory) -> str:
+    """The inventory as people write it (block style), for importers: components by kind, in order.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> print(dumps_block(Inventory("shop", {
+    ...     "db": Component("db", "service", tags=(("image", "postgres:16"),)),
+    ...     "web": Component("web", "service", requires=("db", Group(("a", "b"), at_least=2))),
+    ...     "a": Component("a", "host", container="rack 1"),
+    ... })), end="")
+    inventory: shop
+    hosts:
+      a:
+        in: 'rack 1'
+    services:
+      db:
+        tags:
+          image: 'postgres:16'
+      web:
+        depends_on:
+          - db
+          - at_least: 2
+            of: [a, b]
+    """
+    lines = [f"inventory: {_text(inventory.name)}"]
+    if inventory.description is not None:
+        lines.append(f"description: {_text(inventory.description)}")
+    by_section: dict[str, list[Component]] = {}
+    kinds = {kind: section for section, kind in SECTIONS.items()}
+    for component in inventory.components.values():
+        by_section.setdefault(kinds.get(component.kind, "components"), []).append(component)
+    for section in [*SECTIONS, "components"]:
+        if section in by_section:
+            lines.append(f"{section}:")
+            for component in by_section[section]:
+                fields = _block_fields(component, with_kind=section == "components")
+                lines.append(f"  {_text(component.id)}:" + ("" if fields else " {}"))
+                lines.extend(f"    {line}" for line in fields)
+    return "\n".join(lines) + "\n"
+
+
+#: Lists of ids longer than this are written one id a line.
+_FLOW_WIDTH = 100
+#: YAML 1.1's implicit types (numbers, booleans, null, dates) by first character, as PyYAML resolves them.
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _text(text: str) -> str:
+    """A string as :func:`scalar` writes it, quoted too where other YAML readers would take it for a number or a flag.
+
+    graphanalyzer reads ``42`` and ``no`` as text; yq and PyYAML would not.
+
+    >>> [_text(t) for t in ["web-1", "42", "no", "2026-12-31", "a b"]]
+    ['web-1', "'42'", "'no'", "'2026-12-31'", "'a b'"]
+    """
+    written = scalar(text)
+    if written == text and any(regexp.match(text) for _, regexp in _IMPLICIT.get(text[:1], ())):
+        return f"'{text}'"
+    return written
+
+
+def _id_list(ids: tuple[str, ...], indent: int) -> list[str]:
+    """``[a, b]`` when it fits on a line, else one ``- id`` a line (the first element is the line's tail)."""
+    flow = "[" + ", ".join(map(_text, ids)) + "]"
+    if indent + len(flow) <= _FLOW_WIDTH:
+        return [f" {flow}"]
+    return ["", *(f"  - {_text(i)}" for i in ids)]
+
+
+def _block_fields(component: Component, *, with_kind: bool) -> list[str]:
+    lines = []
+    if with_kind:
+        lines.append(f"kind: {_text(component.kind)}")
+    if component.container is not None:
+        lines.append(f"in: {_text(component.container)}")
+    if component.requires:
+        if all(isinstance(r, str) for r in component.requires):
+            head, *rest = _id_list(tuple(map(str, component.requires)), 16)
+            lines += [f"depends_on:{head}", *rest]
+        else:
+            lines.append("depends_on:")
+            for requirement in component.requires:
+                if isinstance(requirement, str):
+                    lines.append(f"  - {_text(requirement)}")
+                    continue
+                if requirement.at_least == 1:
+                    head, *rest = _id_list(requirement.members, 13)
+                    lines += [f"  - any:{head}", *(f"    {line}" for line in rest)]
+                else:
+                    head, *rest = _id_list(requirement.members, 12)
+                    lines += [f"  - at_least: {requirement.at_least}", f"    of:{head}", *(f"    {r}" for r in rest)]
+                if requirement.demand is not None:
+                    lines.append(f"    demand: {_number(requirement.demand)}")
+    if component.capacity is not None:
+        lines.append(f"capacity: {_number(component.capacity)}")
+    if component.availability != DEFAULT_AVAILABILITY:
+        lines.append(f"availability: {_number(component.availability)}")
+    if component.description is not None:
+        lines.append(f"description: {_text(component.description)}")
+    if component.owner is not None:
+        lines.append(f"owner: {_text(component.owner)}")
+    if component.tags:
+        lines.append("tags:")
+        lines.extend(f"  {_text(k)}: {_text(v)}" for k, v in component.tags)
+    return lines

@@ -66,3 +66,7 @@ class UsageError(GraphanalyzerError):
 
 class OutputError(GraphanalyzerError):
     """Raised when an output file cannot be written."""
+
+
+class SourceError(GraphanalyzerError):
+    """Raised when what an importer reads from cannot be had: a server that refuses or does not answer."""

@@ -199,7 +199,7 @@ def test_importers_map_what_matters() -> None:
     compose = yaml.safe_load(run_cli("import", "compose", str(SAMPLES / "compose" / "docker-compose.yaml")).stdout)
     assert compose["services"]["web"]["depends_on"] == ["db", "cache", "api"]  # long form
     assert compose["services"]["api"]["depends_on"] == ["db", "queue", "cache"]  # short form and links
-    assert set(compose["databases"]) == {"db", "cache"} and "queues" in compose and "loadbalancers" in compose
+    assert compose["services"]["db"]["tags"] == {"image": "postgres:16", "role": "database"}  # still a target
     backstage = yaml.safe_load(run_cli("import", "backstage", str(SAMPLES / "backstage")).stdout)
     assert backstage["services"]["shop-api"]["depends_on"] == ["orders-db", "payments.payment-gateway"]
     assert backstage["components"]["storefront"]["depends_on"] == ["shop-web", "shop-api"]
@@ -269,7 +269,7 @@ def test_importers_survive_odd_shapes(tmp_path: Path) -> None:
     compose = tmp_path / "compose.yaml"
     compose.write_text("services:\n  web: {image: nginx, links: db, deploy: 3, depends_on: 5}\n  db: [1]\n")
     imported = yaml.safe_load(run_cli("import", "compose", str(compose)).stdout)
-    assert imported["loadbalancers"]["web"] == {"depends_on": ["db"]}  # a lone link is one name, not letters
+    assert imported["services"]["web"]["depends_on"] == ["db"]  # a lone link is one name, not letters
     dot = tmp_path / "bad.dot"
     dot.write_text("digraph { a -> }\n")
     bad = run_cli("import", "terraform", str(dot))

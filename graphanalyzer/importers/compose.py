@@ -1,5 +1,10 @@
 """docker-compose files: services, ``depends_on`` (short and long forms) and ``links``.
 
+Every compose service is a component of kind ``service``, so every one is a
+target of the analyses (they are what the file runs).  What the image suggests
+it is (a database, a queue, a load balancer) is kept in its ``role`` tag, with
+the image itself in ``image``.
+
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "compose.yaml"
 >>> _ = path.write_text('''
@@ -11,7 +16,9 @@
 ... ''')
 >>> result = from_compose(path)
 >>> {c.id: (c.kind, c.requires) for c in result.inventory.components.values()}
-{'web': ('loadbalancer', ('api',)), 'api': ('service', ('db',)), 'db': ('database', ())}
+{'web': ('service', ('api',)), 'api': ('service', ('db',)), 'db': ('service', ())}
+>>> dict(result.inventory.components["db"].tags)
+{'image': 'postgres:16', 'role': 'database'}
 >>> result.unmapped
 ['api: deploy.replicas 3 modelled as one component', 'db: volumes not modelled', 'volumes: not modelled']
 """
@@ -24,8 +31,8 @@ from graphanalyzer.errors import InventoryError, Problem
 from graphanalyzer.importers import Imported, mapping, names, read_yaml, safe_id
 from graphanalyzer.model import Component, Inventory
 
-#: Image names that say what a container is; anything else is a service.
-KINDS = {
+#: Image names that say what a container is (its ``role`` tag).
+ROLES = {
     "database": ("postgres", "mysql", "mariadb", "mongo", "redis", "valkey", "memcached", "cassandra", "elasticsearch"),
     "queue": ("rabbitmq", "kafka", "nats", "activemq", "zookeeper"),
     "loadbalancer": ("nginx", "traefik", "haproxy", "envoy", "caddy"),
@@ -56,16 +63,26 @@ def from_compose(path: Path) -> Imported:
         if replicas not in (None, 1):
             unmapped.append(f"{name}: deploy.replicas {replicas} modelled as one component")
         unmapped.extend(f"{name}: {key} not modelled" for key in spec if key not in _IGNORED)
+        image = spec.get("image")
+        tags = {"image": str(image)} if isinstance(image, str | int | float) else {}
+        role = _role(str(image if image is not None else name))
+        if role is not None:
+            tags["role"] = role
         components[ids[name]] = Component(
-            ids[name], _kind(str(spec.get("image", name))), requires=tuple(dict.fromkeys(needs))
+            ids[name], "service", requires=tuple(dict.fromkeys(needs)), tags=tuple(tags.items())
         )
     unmapped.extend(f"{key}: not modelled" for key in data if key not in ("services", "version", "name"))
     return Imported(Inventory(str(data.get("name") or path.stem), components), unmapped)
 
 
-def _kind(image: str) -> str:
+def _role(image: str) -> str | None:
+    """What an image's name says the container is, if it says.
+
+    >>> _role("registry.example.com/ops/postgres:16@sha256:0123"), _role("ghcr.io/shop/api:2.4")
+    ('database', None)
+    """
     base = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0].lower()
-    for kind, images in KINDS.items():
+    for role, images in ROLES.items():
         if any(base.startswith(n) for n in images):
-            return kind
-    return "service"
+            return role
+    return None
