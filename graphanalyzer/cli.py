@@ -507,7 +507,12 @@ def unplug(
     inventory: Annotated[str, typer.Argument(help="Inventory file, '-' for standard input, or a bundled example.")],
     ids: Annotated[list[str], typer.Argument(help="The components to unplug.", show_default=False)],
     explain: Annotated[
-        bool, typer.Option("--explain", help="Add the chains of reasons to JSON output (tables always show them).")
+        bool,
+        typer.Option(
+            "--explain",
+            help="Add each broken service's shortest chain of reasons to JSON (tables and Markdown always show it); "
+            "'--explain full' gives the whole derivation tree instead.",
+        ),
     ] = False,
     fail_on: Annotated[
         FailOn | None,
@@ -515,14 +520,20 @@ def unplug(
     ] = None,
     format: FormatOption = None,
 ) -> None:
-    """Unplug components and show what goes down or degraded, hop by hop back to them.
+    """Unplug components and show what goes down or degraded, with the shortest chain of reasons back to them.
 
-    Example: graphanalyzer unplug example feed-a --fail-on down
+    Example: graphanalyzer unplug example colo-sfo --explain full --format markdown
     """
     graph = load(resolve(inventory))
+    full = explain and "full" in ids and "full" not in graph  # '--explain full': Typer has no optional values
+    if full:
+        ids = [cid for cid in ids if cid != "full"]
+        if not ids:
+            raise UsageError("name the components to unplug: unplug INVENTORY ID... --explain full")
     result = unplugging.unplug(graph, ids)
     if explain or _chosen(format) != "json":
-        result["explanations"] = unplugging.explain(graph, ids)
+        result["explain"] = "full" if full else "short"
+        result["explanations"] = (unplugging.explain if full else unplugging.chains)(graph, ids)
     _emit("unplug", result, format)
     services = result["services"]
     if fail_on is not None and (services["down"] or (fail_on is FailOn.degraded and services["degraded"])):

@@ -13,7 +13,9 @@ from typing import Any
 from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import (
     availability_text,
+    chain_lines,
     degraded_text,
+    hops_text,
     importance_text,
     listing,
     requirement_text,
@@ -76,6 +78,22 @@ def _hops(hop: dict[str, Any], depth: int, lines: list[str]) -> None:
         _hops(child, depth + 1, lines)
 
 
+def explanation(sid: str, hop: dict[str, Any], entry: dict[str, Any], full: bool = False) -> list[str]:
+    """One broken service and why, as a Markdown list item: its shortest chain, or (``full``) the whole tree."""
+    also = f" (also broken: {cell(listing(hop['also'], 3))})" if hop.get("also") and not full else ""
+    lines = [f"- **{cell(sid)}** is **{hop['state']}**{shortfall_text(entry)}{also}"]
+    if full:
+        _hops(hop, 1, lines)
+        return lines
+    states = {0: hop["state"]}
+    for depth, hops in chain_lines(hop):
+        before = states[depth] if depth == 1 and 1 in states else states[depth - 1]
+        arrow = "← " if len(hops) == 1 and depth == 1 else ""
+        lines.append(f"{'  ' * depth}- {arrow}{cell(hops_text(hops, before))}")
+        states[depth] = hops[-1]["state"]
+    return lines
+
+
 def unplug(result: dict[str, Any]) -> str:
     services = result["services"]
     lines = [f"## Unplugging {', '.join(f'`{cell(u)}`' for u in result['unplugged'])}", ""]
@@ -84,10 +102,10 @@ def unplug(result: dict[str, Any]) -> str:
         f"{len(result['components'])} components not up."
     )
     explanations = result.get("explanations", {})
+    full = result.get("explain") == "full"
     for sid, hop in explanations.items():
-        short = shortfall_text(result["components"][sid])
-        lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**{short}"])
-        _hops(hop, 1, lines)
+        lines.append("")
+        lines.extend(explanation(sid, hop, result["components"][sid], full))
     broken = len(services["down"]) + len(services["degraded"])
     if explanations and len(explanations) < broken:
         others = [s for s in services["down"] + services["degraded"] if s not in explanations]
