@@ -9,6 +9,7 @@ Errors the user can fix are :class:`~graphanalyzer.errors.GraphanalyzerError`:
 from __future__ import annotations
 
 import enum
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,12 +42,11 @@ from graphanalyzer.importers.terraform import from_terraform
 from graphanalyzer.model import Inventory
 from graphanalyzer.output import write_atomic
 from graphanalyzer.render import jsonout, render, sarif
-from graphanalyzer.render.diagram import MAX_NODES, draw, image
+from graphanalyzer.render.diagram import MAX_NODES, draw, image, measure
 from graphanalyzer.render.dot import raw
 from graphanalyzer.render.mef import fault_tree
 from graphanalyzer.render.nodelink import node_link
-from graphanalyzer.render.report import html as page
-from graphanalyzer.render.report import markdown_report
+from graphanalyzer.render.report import Figure, build_report, report_html, report_markdown
 
 app = typer.Typer(
     add_completion=False,
@@ -304,7 +304,10 @@ def diagram(
         raise UsageError(f"{output}: the output must end in .svg, .png or .dot")
     graph = load(resolve(inventory))
     _not_an_input(output, graph.graph["inventory"])
-    picture = draw(graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes)
+    layout = measure if shutil.which("dot") else None  # without Graphviz, the .dot written flows left to right
+    picture = draw(
+        graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes, layout=layout
+    )
     if picture.note:
         sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
     if suffix == "dot":
@@ -348,28 +351,29 @@ def report(
         if chosen != "json" and output.suffix.lower() not in wanted:
             raise UsageError(f"{output}: the report's file name should end in {wanted[0]}")
     data = review(graph)
-    picture = draw(graph, spofs={e["component"] for e in data["spof"]["spofs"]})
-    if picture.note:
-        data["diagram_note"] = picture.note
+    picture = draw(graph, found=data["spof"], layout=measure if shutil.which("dot") else None)
+    data["diagram"] = {"caption": picture.caption, "note": picture.note}
     if chosen == "json":
         if output is None:
             _emit("report", data, format)
         else:
             write_atomic(output, jsonout.render(data))
         return
-    data["markdown"] = markdown_report(data)
+    svg, caption = None, picture.caption
+    if chosen == "html":
+        try:
+            svg = image(picture.dot, "svg").decode()
+        except UsageError as error:
+            caption += f" No picture: {error}."
+    document = build_report({**data, "diagram": Figure(svg, caption)})
     if chosen == "markdown":
         if output is None:
-            sys.stdout.write(data["markdown"])
+            sys.stdout.write(report_markdown(document))
         else:
-            write_atomic(output, data["markdown"])
+            write_atomic(output, report_markdown(document))
         return
-    try:
-        data["svg"] = image(picture.dot, "svg").decode()
-    except UsageError as error:
-        data["diagram_note"] = f"no diagram: {error}"
     target = output or Path("reports") / f"{_filename(data['inventory'])}.html"
-    write_atomic(target, page(data))
+    write_atomic(target, report_html(document))
     print(f"wrote {target}")
 
 

@@ -36,6 +36,18 @@ def listing(ids: list[str], most: int = 8) -> str:
     return f"{', '.join(ids[:most])} and {len(ids) - most} more"
 
 
+def plural(kind: str) -> str:
+    """A kind in the plural, as people write it.
+
+    >>> plural("switch"), plural("power"), plural("dns"), plural("db cluster")
+    ('switches', 'power units', 'DNS servers', 'db clusters')
+    """
+    special = {"power": "power units", "dns": "DNS servers"}
+    if kind in special:
+        return special[kind]
+    return kind + ("es" if kind.endswith(("s", "sh", "ch", "x")) else "s")
+
+
 def shortfall_text(entry: dict[str, Any]) -> str:
     """A degraded component's shortfalls from an ``unplug`` result, as a suffix.
 
