@@ -252,11 +252,15 @@ def _and(ids: list[str], most: int) -> str:
 
 
 def _services(ids: list[str], total: int | None = None) -> str:
-    """How many services, and which: "3 services (a, b, c)", "all 3 services"."""
+    """How many services, and which while they are few: "3 services (a, b, c)", "all 3 services", "328 services".
+
+    >>> _services(["a"]), _services(["a", "b"], 2), _services([str(n) for n in range(9)])
+    ('1 service (a)', 'all 2 services', '9 services')
+    """
     if total is not None and len(ids) == total and total > 1:
         return f"all {total:,} services"
     noun = "service" if len(ids) == 1 else "services"
-    return f"{len(ids):,} {noun} ({listing(ids, 6)})"
+    return f"{len(ids):,} {noun}" + (f" ({', '.join(ids)})" if len(ids) <= 6 else "")
 
 
 def _enough(gate: Group) -> str:
@@ -313,7 +317,7 @@ def _pattern(
     owners, gate, shared = entries[0]
     example = f"{owners[0]}: {listing(list(gate.members), 3)}, and {listing(_narrowest(components, shared), 2)}"
     shared_ids = sorted({c for _, _, s in entries for c in s})
-    worst, lost = _worst(shared_ids, spofs)
+    worst, lost = _worst(sorted({c for _, _, s in entries for c in _narrowest(components, s)}), spofs)
     text = (
         f"{len(entries):,} {plural(owner_kind)} each need {head}, but {by} alone takes down {enough} (e.g. {example})"
     )
