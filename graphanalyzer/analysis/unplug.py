@@ -157,29 +157,34 @@ def chains(graph: nx.DiGraph[Node], ids: Iterable[str], most: int | None = None)
     states = propagate(graph, unplugged)
     inventory: Inventory = graph.graph["inventory"]
     broken = [sid for sid in inventory.services() if sid in states][:most]
-    reasons = _Reasons(graph, states, unplugged)
+    reasons = _Reasons(graph, states, unplugged, broken)
     return {sid: reasons.hop(sid, "", set()) for sid in broken}
 
 
 class _Reasons:
-    """The engine's reasons for every node not up, and each one's distance (in reasons) to a first cause.
+    """The engine's reasons for what ``start`` leads to, and each one's distance (in reasons) to a first cause.
 
     A first cause is an unplugged component, or a degraded group whose demand
     exceeds its members' whole capacity (it was degraded before anything was
     unplugged): the engine's seeds.
     """
 
-    def __init__(self, graph: nx.DiGraph[Node], states: dict[Node, State], unplugged: set[str]) -> None:
+    def __init__(
+        self, graph: nx.DiGraph[Node], states: dict[Node, State], unplugged: set[str], start: Iterable[Node]
+    ) -> None:
         self.graph, self.states, self.unplugged = graph, states, unplugged
         self.nodes, self.succ, _ = internals(graph)
         self.order = {cid: n for n, cid in enumerate(graph.graph["inventory"].components)}
         short = set(short_of_demand(graph))
-        self.because: dict[Node, list[Node]] = {
-            node: []
-            if node in unplugged or (node in short and state is DEGRADED)
-            else [r for r in because(graph, states, node) if r in states]
-            for node, state in states.items()
-        }
+        self.because: dict[Node, list[Node]] = {}  # what the reasons of ``start`` lead to, and no more
+        stack = list(start)
+        while stack:
+            node = stack.pop()
+            if node in self.because:
+                continue
+            seed = node in unplugged or (node in short and states[node] is DEGRADED)
+            self.because[node] = [] if seed else [r for r in because(graph, states, node) if r in states]
+            stack.extend(r for r in self.because[node] if r not in self.because)
         needed_by: dict[Node, list[Node]] = {}
         for node, reasons in self.because.items():
             for reason in reasons:

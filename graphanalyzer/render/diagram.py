@@ -109,6 +109,8 @@ EACH = "\x00each "
 ALIKE = "\x00alike "
 #: Siblings alike (same place, kind, state and connections) are drawn as one box from this many on.
 MERGED = 3
+#: Rooms a summary draws apart: those with most at risk (SPOFs inside, services their loss takes down).
+ROOMS = 24
 _STATE_NAMES = {State.UP: "up", State.DEGRADED: "degraded", State.DOWN: "down"}
 
 
@@ -138,7 +140,10 @@ def natural(text: str) -> tuple[tuple[int, int | str], ...]:
     >>> sorted(["rack-10", "rack-2", "rack-1b", "Rack-3"], key=natural)
     ['rack-1b', 'rack-2', 'Rack-3', 'rack-10']
     """
-    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", text) if part)
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in _DIGITS.split(text) if part)
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass
@@ -151,7 +156,7 @@ class _Facts:
     unplugged: set[str]
     spofs: dict[str, list[str]]  # SPOF -> services it takes down
     defeated: dict[tuple[str, tuple[str, ...]], list[str]]  # (owner, members) -> what alone defeats the group
-    cycle_of: dict[Node, int]  # node -> its dependency cycle (strongly connected set), if on one
+    cycle_of: dict[Node, int]  # node -> its dependency cycle (strongly connected set), if on one; found when needed
     focus: str | None
 
 
@@ -181,6 +186,7 @@ def draw(
     if focus is not None:
         (focus,) = check_ids(graph, [focus])
         shown = _neighbourhood(graph, focus, depth)
+    shown.sort(key=natural)
     kinds = {c.kind for c in inventory.components.values()}
     if level is not None and level not in kinds and level != "summary":
         raise UsageError(f"no component of kind '{level}' to collapse into (kinds: {', '.join(sorted(kinds))})")
@@ -192,12 +198,12 @@ def draw(
         set(unplugged),
         {e["component"]: sorted(e["breaks"], key=natural) for e in found["spofs"]},  # in name order: the same
         {(e["group_of"], tuple(e["members"])): sorted(e["shared"], key=natural) for e in found["illusory_redundancy"]},
-        _cycles(graph),
+        {},
         focus,
     )
 
     def attempt(at: str | None, final: bool) -> tuple[str, int, int]:
-        for reps in _collapse(inventory, shown, at, focus):
+        for reps in _collapse(inventory, shown, at, focus, risk):
             boxes = len(set(reps.values()))
             if boxes <= max_nodes or at != "summary":
                 break
@@ -205,6 +211,8 @@ def draw(
             return "", boxes, boxes
         if at != "summary":
             reps = _alike(facts, reps)
+            if not facts.cycle_of:  # cycles are drawn between boxes of one component or few, not in a summary
+                facts.cycle_of.update(_cycles(graph))
         dot, size = _dot(facts, reps, at, caption, rankdir or "LR")
         if final and layout is not None and rankdir is None:
             upright = _dot(facts, reps, at, caption, "TB")[0]
@@ -212,6 +220,14 @@ def draw(
                 dot = upright
         return dot, size, len(set(reps.values()))
 
+    risk = dict.fromkeys(facts.spofs, 0)  # SPOFs inside each container, and what losing it takes down
+    for cid in facts.spofs:
+        walk = inventory.components[cid].container
+        while walk is not None:
+            risk[walk] = risk.get(walk, 0) + 1
+            walk = inventory.components[walk].container
+    for cid, lost in facts.spofs.items():
+        risk[cid] += len(lost)
     caption = _caption(facts, shown)
     note = None
     size = attempt(level, False)[1]
@@ -229,12 +245,20 @@ def draw(
             f"{len(shown):,} components are too many to draw "
             + ("one by one" if asked is None else f"by {asked}")
             + ": collapsed to "
-            + ("one box per room or site and one per kind of the rest" if level == "summary" else f"{level}s")
+            + (_summary_words(inventory, shown) if level == "summary" else f"{level}s")
             + f" ({boxes:,} boxes); use --focus ID, --level KIND or --max-boxes N for detail"
         )
         caption += f" {note[0].upper()}{note[1:]}."
     dot, size, boxes = attempt(level, True)
     return Picture(dot, level, note, boxes, caption)
+
+
+def _summary_words(inventory: Inventory, shown: list[str]) -> str:
+    rooms = sum(1 for cid in shown if inventory.components[cid].kind == "room")
+    if rooms > ROOMS:
+        others = f"the other {rooms - ROOMS:,} in their sites"
+        return f"the {ROOMS} rooms with most at risk ({others}) and one box per kind of the rest"
+    return "one box per room or site and one per kind of the rest"
 
 
 def _neighbourhood(graph: nx.DiGraph[Node], focus: str, depth: int) -> list[str]:
@@ -263,16 +287,20 @@ def _neighbourhood(graph: nx.DiGraph[Node], focus: str, depth: int) -> list[str]
     return [cid for cid in components if cid in reached]
 
 
-def _collapse(inventory: Inventory, shown: list[str], level: str | None, focus: str | None) -> Iterable[dict[str, str]]:
+def _collapse(
+    inventory: Inventory, shown: list[str], level: str | None, focus: str | None, risk: dict[str, int]
+) -> Iterable[dict[str, str]]:
     """Each shown component's box: itself, its nearest container of kind ``level``, or a summary box.
 
     For ``summary``, first one box per room (or site, where there is no room) and
     one per kind (:data:`EACH` and the kind) of what stands in neither; then,
-    coarser, one box per site.  The focus and top-level containers stay themselves.
+    coarser, one box per site.  Of more than :data:`ROOMS` rooms, those with most
+    at ``risk`` get a box, the others stand in their site.  The focus and sites
+    stay themselves.
     """
     components = inventory.components
     holders = {c.container for c in components.values()}
-    ordered = sorted(shown, key=natural)  # name order: the same picture whatever the declaration order
+    ordered = shown  # in name order: the same picture whatever the declaration order
 
     def nearest(cid: str, kinds: tuple[str, ...]) -> str | None:
         for kind in kinds:
@@ -286,14 +314,22 @@ def _collapse(inventory: Inventory, shown: list[str], level: str | None, focus: 
     if level != "summary":
         yield {cid: cid if level is None or cid == focus else (nearest(cid, (level,)) or cid) for cid in ordered}
         return
+    rooms = [cid for cid in ordered if components[cid].kind == "room"]
+    if len(rooms) > ROOMS:  # the rooms with most at risk, the others inside their site
+        rooms = sorted(rooms, key=lambda room: (-risk.get(room, 0), natural(room)))[:ROOMS]
+    kept = set(rooms)
     for kinds in (("room", "site"), ("site",)):
         reps = {}
         for cid in ordered:
             component = components[cid]
-            if cid == focus or (component.container is None and cid in holders) or component.kind in kinds:
+            if cid == focus or (component.container is None and cid in holders) or component.kind == "site":
                 reps[cid] = cid
                 continue
             rep = nearest(cid, kinds)
+            if rep is not None and components[rep].kind == "room" and rep not in kept:
+                rep = nearest(rep, ("site",))
+            if cid in kept and "room" in kinds:
+                rep = cid
             top = component.container
             while rep is None and top is not None:  # the top-level container it stands in
                 rep, top = (top, None) if components[top].container is None else (None, components[top].container)
@@ -436,7 +472,7 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, caption: str, r
         if summary and len(leaves) > 6:  # many boxes of many: a grid, in name order, rather than one long line
             # Lines along the flow: two long ones when it flows down (a tall block beside others), short ones
             # when it flows across.
-            across = math.ceil(len(leaves) / 2) if rankdir == "TB" else math.ceil(math.sqrt(len(leaves)))
+            across = min(math.ceil(len(leaves) / 2), 6) if rankdir == "TB" else math.ceil(math.sqrt(len(leaves)))
             for start in range(0, len(leaves), across):
                 for a, b in itertools.pairwise(leaves[start : start + across]):
                     cluster.add_edge(pydot.Edge(a, b, style="invis"))
@@ -856,8 +892,9 @@ def _legend(
             rows.append((_cell(state, fill=style["fillcolor"], font=style["fontcolor"]), _STATE_WORDS[state]))
     if junctions:
         rows.append((_cell("any  2 of 3", round_=True), "a redundancy group: needs any or k of its members"))
-        if any("\n" in j.text for j in junctions.values()):
-            rows.append((_cell("1,600", round_=True), "…and that much capacity from them (its demand)"))
+        demands = [j.text.split("\n", 1)[1] for j in junctions.values() if "\n" in j.text]
+        if demands:
+            rows.append((_cell(demands[0], round_=True), "…and that much capacity from them (its demand)"))
         if any(j.defeated for j in junctions.values()):
             rows.append((_cell("lost with X", border=SPOF_COLOR, fill="#fdedec", round_=True), _DEFEATED))
     if any(e.kind == "needs" for e in edges.values()):
