@@ -13,6 +13,7 @@ to stderr and exits with code 2.
 
 import enum
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -458,7 +459,7 @@ def diagram(
     """
     from graphanalyzer.errors import OutputError
     from graphanalyzer.output import check_output, write_output
-    from graphanalyzer.render.diagram import MAX_NODES, draw, image
+    from graphanalyzer.render.diagram import MAX_NODES, draw, image, measure
 
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in ("svg", "png", "dot"):
@@ -466,8 +467,15 @@ def diagram(
     graph = _graph(inventory)
     inputs = graph.graph["inventory"].files
     check_output(output, force=force, inputs=inputs)
+    layout = measure if shutil.which("dot") else None  # without Graphviz, the .dot written flows left to right
     picture = draw(
-        graph, unplugged=unplug or (), focus=focus, depth=depth, level=level, max_nodes=max_boxes or MAX_NODES
+        graph,
+        unplugged=unplug or (),
+        focus=focus,
+        depth=depth,
+        level=level,
+        max_nodes=max_boxes or MAX_NODES,
+        layout=layout,
     )
     if picture.note:
         sys.stderr.write(f"graphanalyzer: note: {picture.note}\n")
@@ -522,8 +530,9 @@ def report(
     """
     from graphanalyzer.analysis.review import review
     from graphanalyzer.output import check_output, write_output
-    from graphanalyzer.render import jsonout, report
-    from graphanalyzer.render.diagram import draw, image
+    from graphanalyzer.render import jsonout
+    from graphanalyzer.render.diagram import draw, image, measure
+    from graphanalyzer.render.report import Figure, build_report, report_html, report_markdown
 
     chosen = format.value if format in (Format.json, Format.markdown) else "html"  # a table report is the page
     graph = _graph(inventory)
@@ -537,28 +546,29 @@ def report(
     if output is not None:
         check_output(output, force=force, inputs=inputs)
     data = review(graph)
-    picture = draw(graph, spofs={e["component"] for e in data["spof"]["spofs"]})
-    if picture.note:
-        data["diagram_note"] = picture.note
+    picture = draw(graph, found=data["spof"], layout=measure if shutil.which("dot") else None)
+    data["diagram"] = {"caption": picture.caption, "note": picture.note}
     if chosen == "json":
         if output is None:
             _emit("report", data, format)
         else:
             write_output(output, jsonout.render(data), force=force, inputs=inputs)
         return
-    data["markdown"] = report.markdown_report(data)
+    svg, caption = None, picture.caption
+    if chosen == "html":
+        try:
+            svg = image(picture.dot, "svg").decode()
+        except UsageError as error:
+            caption += f" No picture: {error}."
+    document = build_report({**data, "diagram": Figure(svg, caption)})
     if chosen == "markdown":
         if output is None:
-            sys.stdout.write(data["markdown"])
+            sys.stdout.write(report_markdown(document))
         else:
-            write_output(output, data["markdown"], force=force, inputs=inputs)
+            write_output(output, report_markdown(document), force=force, inputs=inputs)
         return
-    try:
-        data["svg"] = image(picture.dot, "svg").decode()
-    except UsageError as error:
-        data["diagram_note"] = f"no diagram: {error}"
     assert output is not None
-    write_output(output, report.html(data), force=force, inputs=inputs)
+    write_output(output, report_html(document), force=force, inputs=inputs)
     print(f"wrote {output}")
 
 
@@ -772,7 +782,12 @@ def unplug(
     inventory: Annotated[str, typer.Argument(help="Inventory file, '-' for standard input, or a bundled example.")],
     ids: Annotated[list[str], typer.Argument(help="The components to unplug.", show_default=False)],
     explain: Annotated[
-        bool, typer.Option("--explain", help="Add the chains of reasons to JSON output (tables always show them).")
+        bool,
+        typer.Option(
+            "--explain",
+            help="Add each broken service's shortest chain of reasons to JSON (tables and Markdown always show it); "
+            "'--explain full' gives the whole derivation tree instead.",
+        ),
     ] = False,
     fail_on: Annotated[
         FailOn | None,
@@ -780,16 +795,22 @@ def unplug(
     ] = None,
     format: FormatOption = None,
 ) -> None:
-    """Unplug components and show what goes down or degraded, hop by hop back to them.
+    """Unplug components and show what goes down or degraded, with the shortest chain of reasons back to them.
 
-    Example: graphanalyzer unplug example feed-a --fail-on down
+    Example: graphanalyzer unplug example colo-sfo --explain full --format markdown
     """
     from graphanalyzer.analysis import unplug
 
     graph = _graph(inventory)
+    full = explain and "full" in ids and "full" not in graph  # '--explain full': Typer has no optional values
+    if full:
+        ids = [cid for cid in ids if cid != "full"]
+        if not ids:
+            raise UsageError("name the components to unplug: unplug INVENTORY ID... --explain full")
     result = unplug.unplug(graph, ids)
     if explain or _chosen(format) != "json":
-        result["explanations"] = unplug.explain(graph, ids)
+        result["explain"] = "full" if full else "short"
+        result["explanations"] = (unplug.explain if full else unplug.chains)(graph, ids)
     _emit("unplug", result, format)
     services = result["services"]
     if fail_on is not None and (services["down"] or (fail_on is FailOn.degraded and services["degraded"])):

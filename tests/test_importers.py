@@ -46,7 +46,9 @@ def test_block_style_reads_like_the_hand_written_examples() -> None:
 
 def test_compose_services_stay_targets_and_db_breaks_web_and_api(tmp_path: Path) -> None:
     out = tmp_path / "shop.yaml"
-    assert run_cli("import", "compose", str(SAMPLES / "compose" / "docker-compose.yaml"), "-o", str(out)).returncode == 0
+    assert (
+        run_cli("import", "compose", str(SAMPLES / "compose" / "docker-compose.yaml"), "-o", str(out)).returncode == 0
+    )
     graph = load_graph(out)
     assert graph.graph["inventory"].services() == ["proxy", "web", "api", "worker", "db", "cache", "queue"]
     breaks = {entry["component"]: entry["breaks"] for entry in spof(graph)["spofs"]}

@@ -13,7 +13,7 @@ from graphanalyzer.analysis.spof import spof
 from graphanalyzer.graph import build
 from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render import markdown, sarif, table
-from graphanalyzer.render.report import html
+from graphanalyzer.render.report import Report, Section, report_html
 
 
 def quorum_across_sites() -> Inventory:
@@ -46,7 +46,7 @@ def test_illusory_redundancy_of_a_quorum_says_it_takes_enough_members_not_all() 
     md = markdown.spof(result)
     assert f"| app | 2 of zk-1, zk-2, zk-3 | {wording} |" in md
     assert "all need" not in md
-    page = html({"inventory": "quorum", "markdown": md, "svg": None})
+    page = report_html(Report("quorum", (Section("SPOFs", (md,)),), "footer"))
     assert wording in page and "all need" not in page
     log = sarif.spof_log(result, quorum_across_sites())
     (finding,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "illusory-redundancy"]

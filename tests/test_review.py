@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pydot
 import pytest
@@ -17,11 +20,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphanalyzer.analysis.complexity import complexity
+from graphanalyzer.analysis.review import review
+from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
 from graphanalyzer.graph import build, load
 from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render import markdown
-from graphanalyzer.render.diagram import draw
+from graphanalyzer.render.diagram import KIND_STYLE, draw, measure
+from graphanalyzer.render.report import (
+    Figure,
+    RenderError,
+    Section,
+    build_report,
+    render_markdown,
+    report_html,
+    report_markdown,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -65,22 +79,6 @@ def test_diagram_and_complexity_do_not_depend_on_declaration_order(order: list[i
     assert markdown.complexity(complexity(build(other))) == markdown.complexity(complexity(build(base)))
 
 
-def test_diagram_parts() -> None:
-    graph = build(example())
-    dot = draw(graph, unplugged=["feed-a"]).dot
-    parsed = pydot.graph_from_dot_data(dot)
-    assert parsed is not None
-    labels = {(n.get_label() or "").strip('"'): n for n in parsed[0].get_node_list() + _nested_nodes(parsed[0])}
-    assert labels["feed-a\\n(unplugged)\\nSPOF"].get("fillcolor") == '"#2c3e50"'
-    assert labels["zk-1"].get("fillcolor") == '"#e74c3c"'  # down
-    assert labels["storefront\\nSPOF"].get("fillcolor") == '"#f5b041"'  # degraded
-    assert "2 of 3" in labels and "legend" not in labels and "down" in labels  # junctions, legend entries
-    clusters = re.findall(r"subgraph (cluster_\w+)", dot)
-    assert len(clusters) == 4  # colo-sfo, rack-1, rack-2, legend
-    plain = draw(graph).dot
-    assert "unplugged" not in plain and "SPOF" in plain
-
-
 def _nested_nodes(graph: pydot.Graph) -> list[pydot.Node]:
     found = []
     for sub in graph.get_subgraph_list():
@@ -89,14 +87,162 @@ def _nested_nodes(graph: pydot.Graph) -> list[pydot.Node]:
     return found
 
 
-def test_focus_and_level() -> None:
+def _labels(dot: str) -> dict[str, dict[str, str]]:
+    """Every node of a DOT text by its label (the attributes as written)."""
+    parsed = pydot.graph_from_dot_data(dot)
+    assert parsed is not None
+    found = {}
+    for node in parsed[0].get_node_list() + _nested_nodes(parsed[0]):
+        label = (node.get_label() or "").strip('"')
+        found[label] = {k: str(v).strip('"') for k, v in node.get_attributes().items()}
+    return found
+
+
+def _edges(dot: str) -> list[dict[str, str]]:
+    parsed = pydot.graph_from_dot_data(dot)
+    assert parsed is not None
+    edges = parsed[0].get_edge_list() + [e for sub in _subgraphs(parsed[0]) for e in sub.get_edge_list()]
+    return [
+        {
+            "tail": e.get_source(),
+            "head": e.get_destination(),
+            **{k: str(v).strip('"') for k, v in e.get_attributes().items()},
+        }
+        for e in edges
+    ]
+
+
+def _subgraphs(graph: pydot.Graph) -> list[pydot.Graph]:
+    found = []
+    for sub in graph.get_subgraph_list():
+        found.append(sub)
+        found.extend(_subgraphs(sub))
+    return found
+
+
+def test_diagram_parts() -> None:
+    graph = build(example())
+    dot = draw(graph, unplugged=["feed-a"]).dot
+    labels = _labels(dot)
+    assert labels["feed-a\\n(unplugged)"]["fillcolor"] == "#2c3e50"
+    assert labels["feed-a\\n(unplugged)"]["color"] == "#c0392b"  # a SPOF: a red border
+    assert labels["zk-1 … zk-3\\n3 hosts"]["fillcolor"] == "#e74c3c"  # three hosts alike, one box, down
+    assert labels["storefront"]["fillcolor"] == "#f5b041"  # degraded
+    assert "2 of 3\\nlost with\\nrack-2 +2 more" in labels and "any\\n1,600" in labels  # junctions
+    clusters = re.findall(r"subgraph (cluster_\w+)", dot)
+    assert len(clusters) == 4  # colo-sfo, rack-1, rack-2, legend
+    assert not {"colo-sfo", "rack-1", "rack-2"} & set(labels)  # containers are drawn once, as clusters
+    assert 'label="rack-2 (down)"' in dot and 'label="rack-1"' in dot
+    plain = draw(graph).dot
+    assert "unplugged" not in plain and "SPOF" in plain
+
+
+def test_one_junction_per_distinct_group() -> None:
+    graph = load(resolve("birdsite-2009"))
+    inventory = graph.graph["inventory"]
+    groups = {
+        (g.at_least, g.demand, frozenset(g.members))
+        for c in inventory.components.values()
+        for g in c.requires
+        if isinstance(g, Group)
+    }
+    dot = draw(graph).dot
+    assert len(groups) == 11 and len(re.findall(r"\nj\d+ \[", dot)) == 11  # not one per owner (34)
+    (rails,) = [a["tooltip"] for a in _names(dot).values() if "rails-01: any of pdu-1a" in a.get("tooltip", "")]
+    assert "rails-05: any of pdu-1a, pdu-1b" in rails and "and 3 more" in rails  # rack 1's PDU pair, for all 9 in it
+
+
+def test_groups_one_failure_defeats_are_marked_with_what() -> None:
+    labels = _labels(draw(build(example())).dot)
+    pdus = labels["any\\nlost with\\nfeed-a"]
+    assert pdus["color"] == "#c0392b" and "one failure defeats it: feed-a" in pdus["tooltip"]
+    assert labels["any\\nlost with\\ncore-1"]["color"] == "#c0392b"  # orders-db's pair: colo-sfo is wider
+    assert "color" not in labels["any\\n1,600"]  # the web hosts stand in two racks on two feeds
+
+
+def test_unplug_paints_the_path_and_says_what_it_did() -> None:
+    graph = build(example())
+    picture = draw(graph, unplugged=["feed-a"])
+    labels = _labels(picture.dot)
+    names = {attributes.get("label", ""): name for name, attributes in _names(picture.dot).items()}
+    edges = {(e["tail"], e["head"]): e for e in _edges(picture.dot)}
+    storefront, demand = names["storefront"], names["any\\n1,600"]
+    assert edges[(storefront, demand)]["color"] == "#d68910"  # the failure reached storefront as a degradation
+    assert labels["any\\n1,600"]["fillcolor"] == "#f5b041"
+    web = names["web-4 … web-6\\n3 hosts"]
+    assert edges[(demand, web)]["color"] == "#c0392b" and edges[(demand, web)]["style"] == "dashed"
+    assert "color" not in edges[(names["checkout"], storefront)]  # checkout is down for zookeeper, not storefront
+    assert edges[(names["checkout"], names["zookeeper"])]["color"] == "#c0392b"
+    assert picture.caption == (
+        "shopfront: unplugging feed-a takes down 2 of 3 services (checkout, zookeeper) and degrades 1 (storefront); "
+        "12 other components are not up."
+    )
+
+
+def _names(dot: str) -> dict[str, dict[str, str]]:
+    parsed = pydot.graph_from_dot_data(dot)
+    assert parsed is not None
+    nodes = parsed[0].get_node_list() + _nested_nodes(parsed[0])
+    return {n.get_name(): {k: str(v).strip('"') for k, v in n.get_attributes().items()} for n in nodes}
+
+
+def test_dependency_cycles_are_highlighted() -> None:
+    dot = draw(load(resolve("backbone-2021"))).dot
+    assert len([e for e in _edges(dot) if e.get("color") == "#8e44ad"]) >= 3
+    assert "on a dependency cycle" in dot
+    assert "#8e44ad" not in draw(build(example())).dot
+
+
+def test_the_legend_explains_every_encoding() -> None:
+    graph = build(example())
+    dot = draw(graph, unplugged=["feed-a"]).dot
+    legend = dot[dot.index("subgraph cluster_legend") :]
+    for words in (
+        "a SPOF", "unplugged", "down", "degraded", "a redundancy group", "its demand", "a group one failure defeats",
+        "needs", "member of the group", "the failure spread this way", "placement",
+    ):  # fmt: skip
+        assert words in legend, words
+    kinds = {c.kind for c in graph.graph["inventory"].components.values()}
+    assert all(f'label="{kind}", shape={KIND_STYLE[kind][0]}' in legend for kind in kinds)
+    assert "the failure spread" not in draw(graph).dot  # only what the picture uses
+
+
+def test_racks_are_in_name_order() -> None:
+    racks = {f"rack-{n}": Component(f"rack-{n}", "rack") for n in (10, 2, 1)}
+    hosts = {f"h{n}": Component(f"h{n}", "host", container=f"rack-{n}") for n in (10, 2, 1)}
+    app = Component("app", "service", requires=(Group(tuple(hosts)),))
+    dot = draw(build(Inventory("x", {**racks, **hosts, "app": app}))).dot
+    assert re.findall(r'label="(rack-\d+)"', dot) == ["rack-1", "rack-2", "rack-10"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_pictures_fit_a_slide(name: str) -> None:
+    if shutil.which("dot") is None and not os.environ.get("CI"):
+        pytest.skip("Graphviz is not installed (Debian: apt-get install graphviz)")
+    graph = load(resolve(name))
+    width, height = measure(draw(graph, layout=measure).dot)
+    assert width > height  # landscape
+
+    def fit(size: tuple[float, float]) -> float:
+        return min(13.33 / size[0], 7.5 / size[1])
+
+    across, down = (measure(draw(graph, rankdir=way).dot) for way in ("LR", "TB"))
+    assert fit((width, height)) == max(fit(across), fit(down))  # the flow that shows larger on a 16:9 slide
+
+
+def test_focus_never_hides_the_focused_component(tmp_path: Path) -> None:
     graph = load(resolve("liveaudio"))
-    focused = draw(graph, focus="etcd-2", depth=1)
-    assert focused.boxes < 10 and "etcd-2" in focused.dot and "audio-west-1" not in focused.dot
-    racks = draw(graph, level="rack")
-    assert racks.level == "rack" and 'label="audio-west-1' not in racks.dot and "west-rack-1\\n3 inside" in racks.dot
-    with pytest.raises(Exception, match="no component of kind 'pod'"):
-        draw(graph, level="pod")
+    focused = draw(graph, focus="etcd-2", level="rack")
+    labels = _labels(focused.dot)
+    assert labels["etcd-2"]["color"] == "#2e86c1"  # itself, outlined, though its rack is collapsed
+    assert 'label="east-rack-3 (and 1 component not drawn apart)"' in focused.dot  # and where it stands
+    assert "region-east" in focused.dot and "west-rack-2\\n1 host" in labels  # where its group's members are
+    estate = tmp_path / "estate.yaml"
+    assert run_cli("generate", "-n", "3000", "-s", "4", "-o", str(estate)).returncode == 0
+    big = load(str(estate))
+    host = next(c for c, r in big.graph["inventory"].components.items() if r.kind == "host")
+    tight = draw(big, focus=host, depth=3, max_nodes=20)
+    assert tight.level is not None and _labels(tight.dot)[host]["color"] == "#2e86c1"
 
 
 @needs_graphviz
@@ -111,6 +257,31 @@ def test_big_estates_collapse_by_themselves(tmp_path: Path) -> None:
     by_rack = run_cli("diagram", str(estate), "-o", str(tmp_path / "racks.dot"), "--level", "rack", "--format", "json")
     assert by_rack.returncode == 0 and "too many to draw by rack: collapsed to" in by_rack.stderr
     assert json.loads(by_rack.stdout)["level"] in ("room", "site", "summary")
+
+
+def test_a_big_estate_shows_where_its_risk_is(tmp_path: Path) -> None:
+    estate = tmp_path / "estate.yaml"
+    assert run_cli("generate", "-n", "10000", "-s", "1", "-o", str(estate)).returncode == 0
+    graph = load(str(estate))
+    found = spof(graph)
+    breaks = {e["component"]: len(e["breaks"]) for e in found["spofs"]}
+    picture = draw(graph, found=found)
+    assert picture.level == "summary" and "collapsed to one box per room or site" in picture.caption
+    labels = _labels(picture.dot)
+    rooms = {
+        label: a
+        for label, a in labels.items()
+        if label.split("\\n")[0].endswith(tuple(f"room-{n:02d}" for n in range(1, 30)))
+    }
+    assert len(rooms) == 23
+    for label, attributes in rooms.items():
+        room = label.split("\\n")[0]
+        if room in breaks:  # what losing it does, as the engine says
+            assert f"losing it: {breaks[room]} services down" in label and attributes["color"] == "#c0392b"
+    assert len({a["fillcolor"] for a in rooms.values()}) > 5  # redder where more is at risk
+    for label in labels:  # a box of many never reads as if all it holds were a SPOF
+        assert not re.search(r"^[\d,]+ \w+( \w+)?\\nSPOF", label)
+    assert "134 SPOFs among\\n343 services" in labels
 
 
 @needs_graphviz
@@ -173,6 +344,123 @@ def test_report_on_every_example(name: str, tmp_path: Path) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)  # nothing fetched
     md = run_cli("report", name, "--format", "markdown")
     assert md.returncode == 0 and md.stdout.startswith("# Design review")
+    assert _same_content(md.stdout, text)
+    assert len(md.stdout) < 60_000  # a pull-request comment holds 65,536
+
+
+def _markdown_content(text: str) -> dict[str, Any]:
+    """Headings, table rows, list items and folded parts of Markdown, read from its lines (not by a parser)."""
+    lines = text.splitlines()
+    return {
+        "headings": [
+            html.unescape(m.group(2).replace("`", "")) for m in (re.match(r"(#{1,6}) (.*)", x) for x in lines) if m
+        ],
+        "rows": sum(1 for x in lines if x.startswith("|") and not re.fullmatch(r"\|(:?-+:?\|)+", x)),
+        "items": sum(1 for x in lines if re.match(r"\s*[-*] ", x)),
+        "folds": text.count("<details>"),
+    }
+
+
+class _Page(HTMLParser):
+    """Headings, table rows, list items and folded parts of an HTML page (outside the SVG)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, Any] = {"headings": [], "rows": 0, "items": 0, "folds": 0}
+        self.heading: list[str] | None = None
+        self.in_svg = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_svg += tag == "svg"
+        if self.in_svg:
+            return
+        if re.fullmatch(r"h[1-6]", tag):
+            self.heading = []
+        counted = {"tr": "rows", "li": "items", "details": "folds"}
+        if tag in counted:
+            self.found[counted[tag]] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_svg -= tag == "svg"
+        if re.fullmatch(r"h[1-6]", tag) and self.heading is not None:
+            self.found["headings"].append("".join(self.heading))
+            self.heading = None
+
+    def handle_data(self, data: str) -> None:
+        if self.heading is not None:
+            self.heading.append(data)
+
+
+def _same_content(markdown_text: str, page: str) -> bool:
+    parser = _Page()
+    parser.feed(page)
+    expected = _markdown_content(markdown_text)
+    assert parser.found == expected, (parser.found, expected)
+    return True
+
+
+@pytest.mark.slow
+def test_report_of_a_generated_estate_keeps_every_item_and_fits_a_comment(tmp_path: Path) -> None:
+    estate = tmp_path / "estate.yaml"
+    assert run_cli("generate", "-n", "10000", "-s", "3", "-o", str(estate)).returncode == 0
+    out = tmp_path / "estate.html"
+    assert run_cli("report", str(estate), "-o", str(out)).returncode == 0
+    md = run_cli("report", str(estate), "--format", "markdown").stdout
+    assert _same_content(md, out.read_text())
+    assert len(md) < 60_000, len(md)
+    assert _markdown_content(md)["items"] > 50 and "<details>" in md
+
+
+def test_markdown_is_never_dropped_silently() -> None:
+    """markdown-it stops parsing 20 levels deep and drops the rest: the report refuses instead."""
+    deep = "".join("  " * n + f"- level {n}\n" for n in range(12)) + "\nafter\n"
+    with pytest.raises(RenderError, match="nested 20 levels deep"):
+        render_markdown(deep)
+    shallow = "".join("  " * n + f"- level {n}\n" for n in range(8)) + "\nafter\n"
+    assert render_markdown(shallow).count("<li>") == 8 and "after" in render_markdown(shallow)
+
+
+def test_report_is_a_list_of_sections_a_caller_can_put_first() -> None:
+    graph = build(example())
+    data = {**review(graph), "diagram": Figure(None, "a picture")}
+    document = build_report(data)
+    titles = [s.title for s in document.sections]
+    assert titles == ["Findings", "Failure domains", "Diagram", "What if", "Details", "Appendix: double faults"]
+    verdict = Section("Verdict", ("**checkout misses its objective.**",))
+    first = document.first(verdict)
+    assert [s.title for s in first.sections][:2] == ["Verdict", "Findings"]
+    md, page = report_markdown(first), report_html(first)
+    assert md.index("## Verdict") < md.index("## Findings") and page.index(">Verdict<") < page.index(">Findings<")
+    assert _same_content(md, page)
+
+
+def test_report_counts_agree() -> None:
+    """A SPOF is in one kind of finding; each table and sentence counts the services it takes down alike."""
+    graph = build(example())
+    data = review(graph)
+    kinds = data["findings"]["spofs"]
+    spofs = {e["component"]: e for e in data["spof"]["spofs"]}
+    assert sorted(kinds["fix"] + kinds["by_design"] + kinds["accepted"]) == sorted(spofs)
+    assert kinds["by_design"] == ["colo-sfo", "zookeeper", "storefront"]
+    for result in data["what_if"]:  # what-if counts the services down as the SPOF table does
+        (cid,) = result["unplugged"]
+        down = [s for s in result["services"]["down"] if s != cid]
+        assert sorted(down) == sorted(spofs[cid]["breaks"])
+    md = report_markdown(build_report({**data, "diagram": Figure(None, "x")}))
+    assert "Takes down 3 services" in md and "| core-1 | switch | to fix | 3 |" in md
+    assert "rack-2 needs any of rack-2-pdu-a, rack-2-pdu-b, but feed-a alone takes down both: losing feed-a takes " \
+           "down 2 services (zookeeper, checkout)." in md  # fmt: skip
+    assert "| storefront | up, 125% capacity | degraded: rack-1, 75% capacity | down: colo-sfo |" in md
+    assert re.search(r"Made by graphanalyzer [\d.]+ on \d{4}-\d\d-\d\d from example.yaml, SHA-256 [0-9a-f]{64}\.", md)
+
+
+def test_repeated_findings_are_one_line() -> None:
+    """backbone-2021: six groups with the same pair, defeated by the same two services, are said once."""
+    found = review(load(resolve("backbone-2021")))["findings"]
+    texts = [f["text"] for f in found["fix"]]
+    (line,) = [t for t in texts if "backbone-east, backbone-west" in t and "edge-east" in t]
+    assert "bastion-east" in line and "and 2 more need any of backbone-east, backbone-west" in line
+    assert found["by_design"] == []  # sso and config-push defeat redundancy: to fix, not by design
 
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -227,6 +515,11 @@ def test_the_report_loads_in_a_browser_without_errors(tmp_path: Path) -> None:
             [CHROMIUM, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120
         )
         assert "<svg" in dom.stdout and "<img" not in dom.stdout and "<script" not in dom.stdout
+        # What the browser built holds every heading, table row, list item and folded part of the Markdown.
+        md = run_cli("report", name, "--format", "markdown").stdout
+        assert _same_content(md, dom.stdout)
+        for title in ("Findings", "Failure domains", "Diagram", "What if", "Details"):
+            assert f">{title}</h2>" in dom.stdout
 
 
 def test_bundled_scenarios_name_real_components() -> None:

@@ -15,9 +15,11 @@ from graphanalyzer.render.text import (
     audit_risks,
     audit_services,
     availability_text,
+    chain_lines,
     decimals,
     defeat_text,
     degraded_text,
+    hops_text,
     importance_text,
     listing,
     many,
@@ -96,6 +98,22 @@ def _hops(hop: dict[str, Any], depth: int, lines: list[str]) -> None:
         _hops(child, depth + 1, lines)
 
 
+def explanation(sid: str, hop: dict[str, Any], entry: dict[str, Any], full: bool = False) -> list[str]:
+    """One broken service and why, as a Markdown list item: its shortest chain, or (``full``) the whole tree."""
+    also = f" (also broken: {cell(listing(hop['also'], 3))})" if hop.get("also") and not full else ""
+    lines = [f"- **{cell(sid)}** is **{hop['state']}**{shortfall_text(entry)}{also}"]
+    if full:
+        _hops(hop, 1, lines)
+        return lines
+    states = {0: hop["state"]}
+    for depth, hops in chain_lines(hop):
+        before = states[depth] if depth == 1 and 1 in states else states[depth - 1]
+        arrow = "← " if len(hops) == 1 and depth == 1 else ""
+        lines.append(f"{'  ' * depth}- {arrow}{cell(hops_text(hops, before))}")
+        states[depth] = hops[-1]["state"]
+    return lines
+
+
 def unplug(result: dict[str, Any]) -> str:
     services = result["services"]
     lines = [f"## Unplugging {', '.join(f'`{cell(u)}`' for u in result['unplugged'])}", ""]
@@ -104,10 +122,10 @@ def unplug(result: dict[str, Any]) -> str:
         f"{many(len(result['components']), 'component')} not up."
     )
     explanations = result.get("explanations", {})
+    full = result.get("explain") == "full"
     for sid, hop in explanations.items():
-        short = shortfall_text(result["components"][sid])
-        lines.extend(["", f"- **{cell(sid)}** is **{hop['state']}**{short}"])
-        _hops(hop, 1, lines)
+        lines.append("")
+        lines.extend(explanation(sid, hop, result["components"][sid], full))
     broken = len(services["down"]) + len(services["degraded"])
     if explanations and len(explanations) < broken:
         others = [s for s in services["down"] + services["degraded"] if s not in explanations]

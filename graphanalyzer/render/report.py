@@ -1,75 +1,380 @@
-"""The review report: one self-contained HTML file (or the same content in Markdown).
+"""The review report: an ordered list of sections, rendered as one self-contained HTML page or as Markdown.
 
-The content is written once, in Markdown (verdict, SPOFs, cut sets, illusory
-redundancy, complexity, and "what if" for the components with the largest blast
-radius); the HTML page is that Markdown rendered by markdown-it with raw HTML
-disabled, so inventory text can only ever be text, plus inline CSS and the
-diagram as inline SVG.  Nothing is fetched from the network.
+Each section is made by one function from the review's data (see
+:mod:`graphanalyzer.analysis.review`) and holds Markdown blocks, parts folded
+away (``<details>``) and at most one figure; both renderers read the same
+sections, so the page and the pull-request comment never disagree.  The order is
+what a review board reads: findings (to fix, by design, accepted), what each
+service keeps when it loses a failure domain, the diagram, what if, the details,
+and the cut sets as an appendix; then a footer with the tool's version, the date
+and the input's digest.  A caller puts its own sections first with
+:meth:`Report.first`.
 
->>> page = html({"inventory": "x<y>", "markdown": "# Report\\n\\n<img src=x onerror=alert(1)>\\n", "svg": None})
->>> "<img" in page, "&lt;img src=x onerror=alert(1)&gt;" in page
-(False, True)
+The HTML is the Markdown rendered by markdown-it with raw HTML disabled, so
+inventory text can only ever be text, plus inline CSS and the diagram as inline
+SVG; nothing is fetched from the network.  Content is never dropped silently:
+Markdown nested beyond markdown-it's limit is refused with an error.
+
+>>> report = Report("Design review: x<y>", (Section("Findings", ("Nothing <img src=x onerror=alert(1)>.",)),), "x")
+>>> page = report_html(report)
+>>> "<img" in page, "&lt;img src=x onerror=alert(1)&gt;" in page, report_markdown(report).startswith("# Design review")
+(False, True, True)
 """
 
 from __future__ import annotations
 
 import html as htmlmod
 import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markdown_it import MarkdownIt
 
-from graphanalyzer.render import markdown
+from graphanalyzer.errors import GraphanalyzerError
+from graphanalyzer.render.markdown import cell, explanation
+from graphanalyzer.render.text import listing
 
 #: Rows of each table a report shows (all of them are in --format json).
 MOST = 40
+#: Findings of a kind shown before the rest are folded away.
+SHOWN = 8
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Markdown shown folded, under a one-line summary."""
+
+    summary: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture (SVG, for the HTML page) and its caption (for both)."""
+
+    svg: str | None
+    caption: str
+
+
+Block = str | Fold | Figure
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: a heading and its blocks, in order."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    states: bool = False  #: table cells that start with up, degraded or down are coloured in HTML
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report: its title, its sections in reading order, and the footer line."""
+
+    title: str
+    sections: tuple[Section, ...]
+    footer: str
+
+    def first(self, *sections: Section) -> Report:
+        """The same report with ``sections`` put before the others (a verdict, say)."""
+        return replace(self, sections=(*sections, *self.sections))
+
+
+def build_report(data: dict[str, Any]) -> Report:
+    """The report of a review (``analysis.review.review``, with ``diagram``: a Figure)."""
+    sections = (
+        findings_section(data),
+        domains_section(data),
+        diagram_section(data),
+        what_if_section(data),
+        details_section(data),
+        cut_sets_section(data),
+    )
+    return Report(f"Design review: {cell(data['inventory'])}", tuple(s for s in sections if s), footer(data))
+
+
+def footer(data: dict[str, Any]) -> str:
+    source = data["source"]
+    return (
+        f"Made by graphanalyzer {data['version']} on {data['date']} from {cell(source['of'])}, "
+        f"SHA-256 {source['sha256']}."
+    )
+
+
+def _plural(n: int, thing: str, many: str | None = None) -> str:
+    return f"{n:,} {thing if n == 1 else (many or thing + 's')}"
+
+
+def findings_section(data: dict[str, Any]) -> Section:
+    """What to fix, what is so by design, and what the owners accepted, in sentences."""
+    found, spof = data["findings"], data["spof"]
+    kinds = found["spofs"]
+    illusory, cycles = spof["illusory_redundancy"], data["complexity"]["cycles"]
+    summary = (
+        f"{_plural(data['services'], 'service')}. "
+        f"{_plural(len(spof['spofs']), 'single point of failure', 'single points of failure')} take a service down "
+        f"on its own: {len(kinds['fix']):,} to fix, {len(kinds['by_design']):,} by design"
+        + (f", {len(kinds['accepted']):,} accepted" if kinds["accepted"] else "")
+        + f". {_plural(len(illusory), 'redundancy group')} that one failure defeats"
+        + (f"; {_plural(len(cycles), 'dependency cycle')}" if cycles else "")
+        + "."
+    )
+    blocks: list[Block] = [summary]
+    for key, title in (("fix", "To fix"), ("by_design", "By design"), ("accepted", "Accepted")):
+        items = found[key]
+        if not items and key == "accepted":
+            continue
+        lines = [f"### {title}", ""]
+        if items:
+            lines.extend(f"- {cell(f['text'])}" for f in items[:SHOWN])
+        else:
+            lines.append("Nothing.")
+        blocks.append("\n".join(lines))
+        if len(items) > SHOWN:
+            rest = "\n".join(f"- {cell(f['text'])}" for f in items[SHOWN:])
+            blocks.append(Fold(f"{len(items) - SHOWN:,} more", rest))
+    if cycles:
+        lines = [
+            "### Dependency cycles",
+            "",
+            "They stay up only until something in them breaks, and cannot start cold.",
+            "",
+        ]
+        lines.extend(f"- {cell(' → '.join([*c, c[0]]))}" for c in cycles[:SHOWN])
+        blocks.append("\n".join(lines))
+        if len(cycles) > SHOWN:
+            rest = "\n".join(f"- {cell(' → '.join([*c, c[0]]))}" for c in cycles[SHOWN:MOST])
+            blocks.append(Fold(f"{len(cycles) - SHOWN:,} more", rest + _more(len(cycles), MOST)))
+    return Section("Findings", tuple(blocks))
+
+
+def domains_section(data: dict[str, Any]) -> Section:
+    """Services x failure domains: the state each keeps after losing the worst single domain of each kind."""
+    domains = data["domains"]
+    kinds: list[str] = domains["kinds"]
+    rows = domains["services"]
+    intro = (
+        "What each service keeps when it loses the worst single component of each kind, unplugged alone: "
+        "its state, which one, and the capacity its groups with a demand keep, as a share of that demand."
+    )
+    if not rows or not kinds:
+        return Section("Failure domains", (intro, "No services, or no failure domains."), states=True)
+    severity = {"down": 2, "degraded": 1, "up": 0}
+    if len(rows) <= MOST:
+        table = [[sid, *(_domain_cell(rows[sid][k]) for k in kinds)] for sid in rows]
+        header = ["service", *kinds]
+    else:  # many services: one row per pattern of states
+        patterns: dict[tuple[str, ...], list[str]] = {}
+        for sid, row in rows.items():
+            patterns.setdefault(tuple(row[k]["state"] for k in kinds), []).append(sid)
+        ordered = sorted(patterns.items(), key=lambda p: (-sum(severity[s] for s in p[0]), -len(p[1])))
+        table = [[f"{len(ids):,}: {listing(ids, 3)}", *states] for states, ids in ordered[:MOST]]
+        header = ["services", *kinds]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in table)
+    return Section("Failure domains", (intro, "\n".join(lines)), states=True)
+
+
+def _domain_cell(entry: dict[str, Any]) -> str:
+    state, worst, capacity = entry["state"], entry["worst"], entry["capacity"]
+    text = str(state)
+    if worst is not None and state != "up":
+        text += f": {worst}"
+    if capacity is not None and state != "down":
+        text += f", {capacity:.0%} capacity"
+    return text
+
+
+def diagram_section(data: dict[str, Any]) -> Section:
+    figure: Figure = data["diagram"]
+    return Section("Diagram", (figure,))
+
+
+def what_if_section(data: dict[str, Any]) -> Section | None:
+    if not data["what_if"]:
+        return None
+    blocks: list[Block] = [
+        "The components whose loss alone takes down most services, unplugged one at a time; "
+        "for each service, the shortest chain of reasons back to it."
+    ]
+    kinds = {e["component"]: e["kind"] for e in data["spof"]["spofs"]}
+    for result in data["what_if"]:
+        (cid,) = result["unplugged"]
+        services = result["services"]
+        down = [s for s in services["down"] if s != cid]
+        degraded = [s for s in services["degraded"] if s != cid]
+        head = f"### Losing {cell(cid)}" + (f" ({kinds[cid]})" if cid in kinds else "")
+        lines = [head, "", f"Takes down {_plural(len(down), 'service')}, degrades {len(degraded):,}"]
+        lines[-1] += f"; {_plural(len(result['components']) - 1, 'other component')} not up."
+        for sid, hop in result["explanations"].items():
+            lines.append("")
+            lines.extend(explanation(sid, hop, result["components"][sid]))
+        broken = [s for s in services["down"] + services["degraded"] if s not in result["explanations"]]
+        if broken:
+            lines.extend(["", f"Also not up ({len(broken):,} more): {cell(listing(broken, 20))}."])
+        blocks.append("\n".join(lines))
+    return Section("What if", tuple(blocks))
+
+
+def details_section(data: dict[str, Any]) -> Section:
+    """Every SPOF and defeated group as tables, and the complexity numbers."""
+    spof, numbers, categories = data["spof"], data["complexity"], data["findings"]["spofs"]
+    category = {cid: label for key, label in _CATEGORIES for cid in categories[key]}
+    blocks: list[Block] = []
+    spofs = spof["spofs"]
+    rows = [
+        [e["component"], e["kind"], category.get(e["component"], ""), len(e["breaks"]), listing(e["breaks"])]
+        for e in spofs[:MOST]
+    ]
+    table = _table(["component", "kind", "finding", "takes down", "services"], rows, "lllrl") + _more(len(spofs), MOST)
+    blocks.append(_folded("### Single points of failure", f"{_plural(len(spofs), 'component')}", table, len(rows)))
+    illusory = spof["illusory_redundancy"]
+    rows = [[e["group_of"], listing(e["members"]), ", ".join(e["shared"])] for e in illusory[:MOST]]
+    table = _table(["group of", "members", "one failure that defeats it"], rows, "lll") + _more(len(illusory), MOST)
+    blocks.append(_folded("### Redundancy one failure defeats", _plural(len(illusory), "group"), table, len(rows)))
+    from graphanalyzer.analysis.complexity import EXPLAIN
+
+    intro = (
+        f"### Complexity\n\n{cell(numbers['verdict'])}\n\nOverall index {numbers['index']}: {EXPLAIN['overall']}. "
+        f"Depth: {EXPLAIN['depth']}. Support: {EXPLAIN['support']}. Index: {EXPLAIN['index']}."
+    )
+    blocks.append(intro)
+    ranked = sorted(numbers["services"].items(), key=lambda item: (-item[1]["index"], item[0]))
+    rows = [[sid, s["depth"], s["support"], len(s["spofs"]), s["index"]] for sid, s in ranked[:MOST]]
+    table = _table(["service", "depth", "support", "SPOFs", "index"], rows, "lrrrr") + _more(len(ranked), MOST)
+    blocks.append(Fold(f"Complexity of {_plural(len(ranked), 'service')}", table))
+    if numbers["repeated"]:
+        rows = [
+            [g["kind"], g["size"], len(g["instances"]), listing(g["instances"], 6)] for g in numbers["repeated"][:15]
+        ]
+        table = _table(["kind", "components each", "times", "where"], rows, "lrrl")
+        blocks.append(Fold(f"Repeated structures: {EXPLAIN['repeated']}", table))
+    return Section("Details", tuple(blocks))
+
+
+_CATEGORIES = (("fix", "to fix"), ("by_design", "by design"), ("accepted", "accepted"))
+
+
+def cut_sets_section(data: dict[str, Any]) -> Section | None:
+    cuts = data["spof"]["cut_sets"]
+    if not cuts:
+        return None
+    rows = [[" + ".join(e["components"]), len(e["breaks"]), listing(e["breaks"])] for e in cuts[:MOST]]
+    table = _table(["components", "take down", "services"], rows, "lrl") + _more(len(cuts), MOST)
+    intro = (
+        "Minimal sets of two components whose loss together takes the services listed down (and no smaller set does)."
+    )
+    return Section("Appendix: double faults", (intro, Fold(_plural(len(cuts), "minimal cut set"), table)))
+
+
+def _folded(head: str, summary: str, table: str, rows: int) -> str | Fold:
+    """A table under its heading, folded away when it is long."""
+    return f"{head}\n\n{table}" if rows <= 12 else Fold(f"{head.lstrip('# ')}: {summary}", table)
+
+
+def _table(header: list[str], rows: list[list[Any]], align: str) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def _more(total: int, most: int) -> str:
+    return "" if total <= most else f"\n\n*First {most:,} of {total:,} shown; `--format json` lists them all.*"
+
+
+# Markdown ------------------------------------------------------------------------------------------------
+
+
+def report_markdown(report: Report) -> str:
+    """The report in Markdown, for a pull-request comment: long parts folded in ``<details>``."""
+    parts = [f"# {report.title}"]
+    for section in report.sections:
+        parts.append(f"## {cell(section.title)}")
+        for block in section.blocks:
+            if isinstance(block, Fold):
+                parts.append(f"<details><summary>{cell(block.summary)}</summary>\n\n{block.markdown}\n\n</details>")
+            elif isinstance(block, Figure):
+                parts.append(f"*{cell(block.caption)}* The picture is in the HTML report.")
+            else:
+                parts.append(block)
+    parts.append(f"---\n\n*{report.footer}*")
+    return "\n\n".join(parts) + "\n"
+
+
+# HTML ----------------------------------------------------------------------------------------------------
 
 _CSS = """
 body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1c2833;
-       max-width: 1100px; margin: 2em auto; padding: 0 1.5em; }
+       max-width: 1200px; margin: 2em auto; padding: 0 1.5em; }
 h1 { border-bottom: 3px solid #2e86c1; padding-bottom: .3em; }
 h2 { margin-top: 2em; border-bottom: 1px solid #d5dbdb; padding-bottom: .2em; }
+h3 { margin-bottom: .3em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
 th, td { border: 1px solid #d5dbdb; padding: .3em .7em; text-align: left; vertical-align: top; }
 th { background: #eaf2f8; }
 tr:nth-child(even) td { background: #fbfcfc; }
 td:nth-child(n+2) { font-variant-numeric: tabular-nums; }
+td.down { background: #fadbd8 !important; } td.degraded { background: #fdebd0 !important; }
+td.up { background: #e9f7ef !important; }
 code { background: #f4f6f7; padding: .1em .3em; border-radius: 3px; }
 ul ul { margin: 0; }
-figure { margin: 1em 0; overflow: auto; border: 1px solid #d5dbdb; border-radius: 6px; padding: .5em; }
+li { margin: .15em 0; }
+details { margin: .6em 0; } summary { cursor: pointer; color: #2471a3; }
+figure { overflow: auto; border: 1px solid #d5dbdb; border-radius: 6px; padding: .5em; background: white;
+         width: min(96vw, 2400px); margin: 1em 0 1em calc(50% - min(48vw, 1200px)); box-sizing: border-box; }
 figure svg { max-width: 100%; height: auto; }
-.verdict { font-size: 1.15em; background: #fef9e7; border-left: 5px solid #f5b041; padding: .6em 1em; }
-footer { margin-top: 3em; color: #7f8c8d; font-size: 13px; }
+#findings > p:first-of-type { font-size: 1.1em; background: #fef9e7; border-left: 5px solid #f5b041;
+       padding: .6em 1em; }
+footer { margin-top: 3em; color: #7f8c8d; font-size: 13px; border-top: 1px solid #d5dbdb; padding-top: .5em; }
 """
 
-
-def markdown_report(data: dict[str, Any]) -> str:
-    """The report in Markdown, for a pull-request comment."""
-    parts = [f"# Design review: `{markdown.cell(data['inventory'])}`", ""]
-    parts.append(f"> {markdown.cell(data['complexity']['verdict'])}")
-    parts.append("")
-    parts.append(markdown.spof(data["spof"], most=MOST))
-    parts.append(markdown.complexity(data["complexity"], most=MOST))
-    if data["what_if"]:
-        parts.extend(["## What if", "", "The components with the largest blast radius, unplugged one at a time.", ""])
-        for result in data["what_if"]:
-            parts.append(markdown.unplug(result).replace("\n## ", "\n### ", 1).replace("## ", "### ", 1))
-    if data.get("diagram_note"):
-        parts.extend(["", f"*Diagram: {markdown.cell(data['diagram_note'])}*", ""])
-    return "\n".join(parts)
+_PARSER = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def html(data: dict[str, Any]) -> str:
-    """A self-contained HTML page: the Markdown report rendered safely, the diagram inlined."""
-    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
-    body = renderer.render(data["markdown"])
-    body = body.replace("<blockquote>", '<blockquote class="verdict">', 1)
-    figure = ""
-    if data.get("svg"):
-        figure = f"<h2>Diagram</h2>\n<figure>{_inline(data['svg'])}</figure>\n"
-    elif data.get("diagram_note"):
-        figure = f"<h2>Diagram</h2>\n<p>{htmlmod.escape(data['diagram_note'])}</p>\n"
-    title = htmlmod.escape(f"graphanalyzer: {data['inventory']}")
+class RenderError(GraphanalyzerError):
+    """Raised when Markdown cannot be rendered whole."""
+
+
+def render_markdown(text: str) -> str:
+    """Markdown as HTML, raw HTML shown as text; an error, never a silent loss, past markdown-it's nesting limit.
+
+    >>> render_markdown("- a\\n  - b")
+    '<ul>\\n<li>a\\n<ul>\\n<li>b</li>\\n</ul>\\n</li>\\n</ul>\\n'
+    >>> render_markdown("".join("  " * n + "- deep\\n" for n in range(12)))
+    Traceback (most recent call last):
+    ...
+    graphanalyzer.render.report.RenderError: Markdown nested 20 levels deep: markdown-it would drop what is below
+    """
+    tokens = _PARSER.parse(text)
+    limit = _PARSER.options["maxNesting"]
+    if any(t.nesting == 1 and t.level >= limit - 1 for t in tokens):
+        raise RenderError(f"Markdown nested {limit} levels deep: markdown-it would drop what is below")
+    rendered: str = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    return rendered
+
+
+def report_html(report: Report) -> str:
+    """A self-contained HTML page: the sections rendered safely, long parts folded, the diagram inlined."""
+    body = [f"<h1>{_PARSER.renderInline(report.title)}</h1>"]
+    for section in report.sections:
+        anchor = re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-")
+        body.append(f'<section id="{anchor}">\n<h2>{htmlmod.escape(section.title)}</h2>')
+        for block in section.blocks:
+            if isinstance(block, Fold):
+                inner = render_markdown(block.markdown)
+                body.append(f"<details><summary>{htmlmod.escape(block.summary)}</summary>\n{inner}</details>")
+            elif isinstance(block, Figure) and block.svg:  # the caption is in the picture
+                body.append(f"<figure>{_inline(block.svg)}</figure>")
+            elif isinstance(block, Figure):
+                body.append(f"<p><em>{htmlmod.escape(block.caption)}</em></p>")
+            else:
+                rendered = render_markdown(block)
+                if section.states:
+                    rendered = re.sub(r"<td>(up|degraded|down)\b", r'<td class="\1">\1', rendered)
+                body.append(rendered)
+        body.append("</section>")
+    title = htmlmod.escape(htmlmod.unescape(report.title))  # the title is Markdown text: entities, no tags
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -77,19 +382,9 @@ def html(data: dict[str, Any]) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         'img-src data:">\n'
         f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"{_first_section(body, figure)}"
-        "<footer>Made by graphanalyzer. Failure semantics: a component is down if it is unplugged or a requirement "
-        "is down; a group needs at least k of its members.</footer>\n</body>\n</html>\n"
+        + "\n".join(body)
+        + f"\n<footer>{_PARSER.renderInline(report.footer)}</footer>\n</body>\n</html>\n"
     )
-
-
-def _first_section(body: str, figure: str) -> str:
-    """The diagram goes after the verdict, before the tables."""
-    marker = "</blockquote>"
-    if figure and marker in body:
-        head, tail = body.split(marker, 1)
-        return head + marker + "\n" + figure + tail
-    return body + figure
 
 
 def _inline(svg: str) -> str:

@@ -22,9 +22,11 @@ from graphanalyzer.render.text import (
     audit_risks,
     audit_services,
     availability_text,
+    chain_lines,
     decimals,
     defeat_text,
     degraded_text,
+    hops_text,
     importance_text,
     listing,
     many,
@@ -145,12 +147,27 @@ def unplug(result: dict[str, Any]) -> RenderableType:
             f"{many(len(result['components']), 'component')} not up",
         ),
     ]
+    full = result.get("explain") == "full"
     for sid, hop in result.get("explanations", {}).items():
         label = _hop_label(hop)
         label.append(shortfall_text(result["components"][sid]), style=_STYLE["degraded"])
-        tree = Tree(label)
-        _tree(hop, tree)
-        parts.append(tree)
+        if full:
+            tree = Tree(label)
+            _tree(hop, tree)
+            parts.append(tree)
+            continue
+        if hop.get("also"):
+            label.append(f"  (also broken: {listing(hop['also'], 3)})", style="dim")
+        lines = Table.grid(padding=(0, 1))
+        lines.add_column(no_wrap=True, style="dim")
+        lines.add_column()
+        states = {0: hop["state"]}
+        for depth, hops in chain_lines(hop):
+            before = states[depth] if depth == 1 and 1 in states else states[depth - 1]
+            lead = " ←" if depth == 1 and len(hops) == 1 else "    " * (depth - 1) + " └"
+            lines.add_row(lead, Text(hops_text(hops, before)))
+            states[depth] = hops[-1]["state"]
+        parts.append(Group(label, lines))
     return Group(*parts)
 
 

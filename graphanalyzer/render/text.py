@@ -38,6 +38,18 @@ def listing(ids: list[str], most: int = 8) -> str:
     return f"{', '.join(ids[:most])} and {len(ids) - most} more"
 
 
+def plural(kind: str) -> str:
+    """A kind in the plural, as people write it.
+
+    >>> plural("switch"), plural("power"), plural("dns"), plural("db cluster")
+    ('switches', 'power units', 'DNS servers', 'db clusters')
+    """
+    special = {"power": "power units", "dns": "DNS servers"}
+    if kind in special:
+        return special[kind]
+    return kind + ("es" if kind.endswith(("s", "sh", "ch", "x")) else "s")
+
+
 def shortfall_text(entry: dict[str, Any]) -> str:
     """A degraded component's shortfalls from an ``unplug`` result, as a suffix.
 
@@ -243,3 +255,50 @@ def defeat_text(entry: dict[str, Any], most: int = 8) -> str:
         left = "" if taken == n else f" ({n - taken} left; {k} needed)"
         parts.append(f"{names} takes {what}{left}")
     return "; ".join(parts)
+
+
+def chain_lines(hop: dict[str, Any]) -> list[tuple[int, list[dict[str, Any]]]]:
+    """A short explanation (``unplug.chains``) as lines under its service: ``(depth, hops on the line)``.
+
+    The chain from the service is one hop a line at depth 1; where a group's
+    members failed for several causes, each cause's own chain is one line, a
+    level deeper, its hops joined.  Lists then nest only where chains branch.
+
+    >>> leaf = {"text": "in rack-1 (unplugged)", "state": "down", "because": []}
+    >>> hop = {"text": "app", "state": "down", "because": [{"text": "needs db", "state": "down", "because": [leaf]}]}
+    >>> [(depth, [h["text"] for h in hops]) for depth, hops in chain_lines(hop)]
+    [(1, ['needs db']), (1, ['in rack-1 (unplugged)'])]
+    """
+    lines: list[tuple[int, list[dict[str, Any]]]] = []
+
+    def follow(start: dict[str, Any], depth: int, inline: bool) -> None:
+        run = [start]
+        while len(run[-1]["because"]) == 1:
+            run.append(run[-1]["because"][0])
+        lines.extend([(depth, run)] if inline else [(depth, [h]) for h in run])
+        if len(run[-1]["because"]) > 1:
+            for child in run[-1]["because"]:
+                follow(child, depth + 1, True)
+
+    children = hop["because"]
+    if len(children) == 1:
+        follow(children[0], 1, False)
+    else:
+        for child in children:
+            follow(child, 1, True)
+    return lines
+
+
+def hops_text(hops: list[dict[str, Any]], state: str) -> str:
+    """Hops joined as one line, each state said where it differs from the one before (``state``).
+
+    >>> hops_text([{"text": "rack-2", "state": "down"}, {"text": "in site (unplugged)", "state": "down"}], "degraded")
+    'rack-2 (down) ← in site (unplugged)'
+    """
+    parts = []
+    for hop in hops:
+        seen = " (see above)" if hop.get("seen") else ""
+        changed = f" ({hop['state']})" if hop["state"] != state and not hop["text"].endswith("(unplugged)") else ""
+        parts.append(f"{hop['text']}{changed}{seen}")
+        state = hop["state"]
+    return " ← ".join(parts)
