@@ -104,6 +104,7 @@ class Component:
     description: str | None = None
     owner: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
+    bandwidth: float | None = None  # bits per second it can send, and receive (``bandwidth: 10 Gbit/s``)
 
 
 #: Where a component was declared: file, and 1-based line and column of its key.
@@ -132,6 +133,27 @@ class Acceptance:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """A release copied to many components: ``artifact`` bytes from ``sources`` to each of ``receivers``.
+
+    The release needs one of its sources up; ``window`` is the time (seconds) it
+    must fit in, judged for ``scheme``: ``central`` (every receiver fetches from a
+    source) or ``swarm`` (receivers pass pieces on to each other).
+
+    >>> Distribution("release", 300_000_000, ("deploy-1",), ("web-1", "web-2"), window=300.0).scheme
+    'central'
+    """
+
+    name: str
+    artifact: int
+    sources: tuple[str, ...]
+    receivers: tuple[str, ...]
+    window: float | None = None
+    scheme: str = "central"
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
 class Inventory:
     """A validated inventory: its components in declaration order, and where each came from."""
 
@@ -142,6 +164,7 @@ class Inventory:
     files: tuple[str, ...] = field(default=(), compare=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     accepted: tuple[Acceptance, ...] = ()
+    distributions: tuple[Distribution, ...] = ()
 
     def accepted_now(self, today: date | None = None) -> dict[str, Acceptance]:
         """The acceptances that hold today, by SPOF id."""
