@@ -43,8 +43,17 @@ from graphanalyzer.output import write_atomic
 
 KEEP = 32
 KEEP_BYTES = 2 * 2**30
-_MODULES = ("bulk.py", "cache.py", "errors.py", "graph.py", "idranges.py", "inventory.py", "model.py", "yamltext.py")
-_MODULES += ("units.py",)  # quantities are read at load time
+_MODULES = (
+    "bulk.py",
+    "cache.py",
+    "errors.py",
+    "graph.py",
+    "idranges.py",
+    "inventory.py",
+    "model.py",
+    "units.py",
+    "yamltext.py",
+)
 
 
 def directory() -> Path | None:
