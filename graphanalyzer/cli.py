@@ -28,6 +28,7 @@ from graphanalyzer.analysis.complexity import complexity as intricacy
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.diff import diff as changes
 from graphanalyzer.analysis.diff import failures
+from graphanalyzer.analysis.distribute import distribute
 from graphanalyzer.analysis.exact import exact as exact_results
 from graphanalyzer.analysis.review import review
 from graphanalyzer.dump import dumps
@@ -88,7 +89,7 @@ InventoryArgument = Annotated[
     str,
     typer.Argument(
         help="Inventory file, '-' for standard input, or a bundled example's name "
-        "(example, birdsite-2009, liveaudio, midsize, backbone-2021).",
+        "(example, birdsite-2009, liveaudio, midsize, backbone-2021, deploys-2010).",
         show_default=True,
     ),
 ]
@@ -441,6 +442,33 @@ def coldstart(
     result = cold(load(resolve(inventory)))
     _emit("coldstart", result, format)
     if fail_on is not None and result["deadlocked"]:
+        raise typer.Exit(1)
+
+
+class DistributeFailOn(enum.StrEnum):
+    window = "window"
+
+
+@app.command("distribute")
+def distribute_releases(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    name: Annotated[
+        list[str] | None, typer.Option("--name", "-n", help="A distribution (repeat for more); default: all.")
+    ] = None,
+    fail_on: Annotated[
+        DistributeFailOn | None, typer.Option("--fail-on", help="Exit 1 if a release misses its window.")
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """Fan-out: how long a release takes to reach every receiver, what limits it, what a swarm would change.
+
+    Central fetch and peer-to-peer swarm times, the bottleneck link, and the components whose loss stops releases.
+
+    Example: graphanalyzer distribute deploys-2010 --fail-on window
+    """
+    result = distribute(load(resolve(inventory)), name)
+    _emit("distribute", result, format)
+    if fail_on is not None and any(entry["fits"] is False for entry in result["distributions"].values()):
         raise typer.Exit(1)
 
 

@@ -16,6 +16,7 @@ from graphanalyzer.render.text import (
     degraded_text,
     importance_text,
     listing,
+    release_lines,
     requirement_text,
     shortfall_text,
 )
@@ -328,3 +329,29 @@ def diff(result: dict[str, Any]) -> str:
 
 def _change(pair: dict[str, Any]) -> str:
     return str(pair["new"]) if pair["old"] is None or pair["old"] == pair["new"] else f"{pair['old']} → {pair['new']}"
+
+
+def distribute(result: dict[str, Any]) -> str:
+    from graphanalyzer.units import duration_text, size_text
+
+    lines = [f"## Releases of `{cell(result['inventory'])}`", ""]
+    releases = result["distributions"]
+    if not releases:
+        return "\n".join([*lines, "No distributions declared.", ""])
+    rows = [
+        [
+            name,
+            size_text(e["artifact_bytes"]),
+            f"{e['receivers']:,}",
+            duration_text(e["central_seconds"]) + (" (today)" if e["scheme"] == "central" else ""),
+            duration_text(e["swarm_seconds"]) + (" (today)" if e["scheme"] == "swarm" else ""),
+            "-" if e["window_seconds"] is None else duration_text(e["window_seconds"]),
+            {True: "yes", False: "**no**", None: "-"}[e["fits"]],
+        ]
+        for name, e in releases.items()
+    ]
+    lines.extend(_table(["release", "size", "receivers", "central", "swarm", "window", "fits"], rows, "lrrrrrl"))
+    for name, entry in releases.items():
+        lines.extend(["", f"### `{cell(name)}`", ""])
+        lines.extend(f"- **{label}**: {cell(text)}" for label, text in release_lines(entry))
+    return "\n".join(lines) + "\n"

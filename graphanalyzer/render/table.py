@@ -19,6 +19,7 @@ from graphanalyzer.render.text import (
     degraded_text,
     importance_text,
     listing,
+    release_lines,
     requirement_text,
     shortfall_text,
 )
@@ -296,3 +297,34 @@ def _markdown_text(text: str) -> RenderableType:
     from rich.markdown import Markdown
 
     return Markdown(text)
+
+
+def distribute(result: dict[str, Any]) -> RenderableType:
+    from graphanalyzer.units import duration_text, size_text
+
+    releases = result["distributions"]
+    if not releases:
+        return Text(f"{result['inventory']}: no distributions (declare them under 'distributions:')")
+    table = Table(title="releases: the time to reach every receiver", title_justify="left")
+    for column in ("release", "size", "to", "central", "swarm", "window"):
+        table.add_column(column, justify="left" if column == "release" else "right")
+    for name, entry in releases.items():
+        window = "-" if entry["window_seconds"] is None else duration_text(entry["window_seconds"])
+        table.add_row(
+            Text(name, style="bold"),
+            size_text(entry["artifact_bytes"]),
+            f"{entry['receivers']:,}",
+            Text(duration_text(entry["central_seconds"]), style="bold" if entry["scheme"] == "central" else ""),
+            Text(duration_text(entry["swarm_seconds"]), style="bold" if entry["scheme"] == "swarm" else ""),
+            Text(window, style={True: "green", False: "bold red"}.get(entry["fits"], "")),
+        )
+    parts: list[RenderableType] = [table]
+    for name, entry in releases.items():
+        lines = Table.grid(padding=(0, 1))
+        lines.add_column(style="bold", no_wrap=True)
+        lines.add_column()
+        for label, text in release_lines(entry):
+            style = "bold red" if label == "fix" or "misses" in text else ""
+            lines.add_row(label, Text(text, style=style))
+        parts.extend([Text(name, style="bold underline"), lines])
+    return Group(*parts)

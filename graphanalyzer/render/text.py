@@ -80,3 +80,53 @@ def degraded_text(sid: str, shortfalls: dict[str, list[dict[str, Any]]]) -> str:
     """
     text = shortfall_text({"shortfall": shortfalls.get(sid, [])})
     return f"{sid} ({text[2:]})" if text else sid
+
+
+def release_lines(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """One distribution of a ``distribute`` result as labelled lines of words, verdict first.
+
+    >>> entry = {"scheme": "central", "seconds": 2400.0, "window_seconds": 300.0, "fits": False,
+    ...     "bottleneck": "deploy-1", "bottleneck_kind": "source", "bottleneck_bits_per_second": 1e9,
+    ...     "bottleneck_receivers": 800, "artifact_bytes": 375_000_000, "swarm_seconds": 3.15,
+    ...     "lower_bound_seconds": 3.0, "swarm_limit": "source upload", "swarm_bottleneck": None,
+    ...     "swarm_stretch": 1.0, "swarm_factor": 1.05, "source_is_spof": True, "stopped_by": ["deploy-1", "rack-20"],
+    ...     "risks": [{"risk": "misses its window", "fix": "distribute peer to peer: 3.15 s instead of 40 min"}]}
+    >>> for label, text in release_lines(entry):
+    ...     print(f"{label}: {text}")
+    today: central, 40 min: misses its 5 min window
+    bottleneck: deploy-1's link, 1 Gbit/s for 800 receivers of 375 MB
+    swarm: 3.15 s, 1.05 times the least any peer-to-peer scheme needs (3 s, set by source upload)
+    releases stop: if any one of deploy-1, rack-20 fails: the source is a SPOF for releases
+    fix: distribute peer to peer: 3.15 s instead of 40 min
+    """
+    from graphanalyzer.units import bandwidth_text, duration_text, size_text
+
+    verdict = "no window set"
+    if entry["fits"] is not None:
+        verdict = ("fits its " if entry["fits"] else "misses its ") + f"{duration_text(entry['window_seconds'])} window"
+    lines = [("today", f"{entry['scheme']}, {duration_text(entry['seconds'])}: {verdict}")]
+    what = {"source": "'s link", "receiver": "'s link (the slowest receiver)", "link": " (a shared link)"}
+    lines.append(
+        (
+            "bottleneck",
+            f"{entry['bottleneck']}{what[entry['bottleneck_kind']]}, "
+            f"{bandwidth_text(entry['bottleneck_bits_per_second'])} for {entry['bottleneck_receivers']:,} "
+            f"receiver{'s' if entry['bottleneck_receivers'] != 1 else ''} of {size_text(entry['artifact_bytes'])}",
+        )
+    )
+    factor = entry["swarm_seconds"] / entry["lower_bound_seconds"]
+    swarm = (
+        f"{duration_text(entry['swarm_seconds'])}, {factor:.3g} times the least any peer-to-peer scheme needs "
+        f"({duration_text(entry['lower_bound_seconds'])}, set by {entry['swarm_limit']})"
+    )
+    if entry["swarm_bottleneck"]:
+        swarm = (
+            f"{duration_text(entry['swarm_seconds'])}, slowed {entry['swarm_stretch']:.3g} times by "
+            f"{entry['swarm_bottleneck']}; any peer-to-peer scheme needs {duration_text(entry['lower_bound_seconds'])}"
+        )
+    lines.append(("swarm", swarm))
+    if entry["source_is_spof"]:
+        stops = listing(entry["stopped_by"])
+        lines.append(("releases stop", f"if any one of {stops} fails: the source is a SPOF for releases"))
+    lines.extend(("fix", risk["fix"]) for risk in entry["risks"])
+    return lines
