@@ -110,7 +110,7 @@ def _prefixed(value: float, unit: str) -> str:
 def _figures(value: float) -> str:
     """Three significant figures, without a trailing ``.0``."""
     text = f"{value:.3g}"
-    return text if "e" not in text else f"{value:,.0f}"
+    return text if "e" not in text else f"{value:.0f}"
 
 
 def size_text(octets: float) -> str:

@@ -52,6 +52,7 @@ TOP_EVENTS = [
     ("liveaudio", "spaces"),
     ("midsize", "billing"),
     ("backbone-2021", "feed"),
+    ("deploys-2010", "timeline"),
 ]
 
 

@@ -284,6 +284,7 @@ def fanout(graph: nx.DiGraph[Node], distribution: Distribution) -> dict[str, Any
         "swarm_factor": 1 + 1 / plan.pieces,
         "swarm_stretch": stretch,
         "swarm_bottleneck": busiest["component"] if busiest and stretch > 1 else None,
+        "swarm_overloads": sum(entry["swarm_utilization"] > 1 for entry in shared),
         "links": shared[:5],
         "stopped_by": stops,
         "source_needed_seconds": central if distribution.scheme == "central" else plan.seconds * stretch,

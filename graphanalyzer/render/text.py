@@ -120,9 +120,12 @@ def release_lines(entry: dict[str, Any]) -> list[tuple[str, str]]:
         f"({duration_text(entry['lower_bound_seconds'])}, set by {entry['swarm_limit']})"
     )
     if entry["swarm_bottleneck"]:
+        more = entry.get("swarm_overloads", 1) - 1
+        others = f" (and {more} more link{'s' if more != 1 else ''} it overloads)" if more > 0 else ""
         swarm = (
             f"{duration_text(entry['swarm_seconds'])}, slowed {entry['swarm_stretch']:.3g} times by "
-            f"{entry['swarm_bottleneck']}; any peer-to-peer scheme needs {duration_text(entry['lower_bound_seconds'])}"
+            f"{entry['swarm_bottleneck']}{others}; any peer-to-peer scheme needs "
+            f"{duration_text(entry['lower_bound_seconds'])}"
         )
     lines.append(("swarm", swarm))
     if entry["source_is_spof"]:
