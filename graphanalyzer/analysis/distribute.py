@@ -404,16 +404,17 @@ def _links(graph: nx.DiGraph[Node], distribution: Distribution) -> list[tuple[st
     if distribution in memo:
         return memo[distribution]
     inventory: Inventory = graph.graph["inventory"]
-    ends = {*distribution.sources, *distribution.receivers}
+    position: dict[Node, int] = {r: i for i, r in enumerate(distribution.receivers)}
     found = []
     for cid, component in inventory.components.items():
-        if component.bandwidth is None or cid in ends:
+        if component.bandwidth is None or cid in position or cid in distribution.sources:
             continue
-        states = propagate(graph, [cid])
+        states = propagate(graph, [cid])  # proportional to what the link takes down
         cut_off = [states.get(s) is DOWN for s in distribution.sources]
         if any(cut_off) and not all(cut_off):
             continue  # sources on both sides: which way the bytes go is the schedule's choice
-        across = [i for i, r in enumerate(distribution.receivers) if (states.get(r) is DOWN) != cut_off[0]]
+        behind = sorted(i for node, state in states.items() if state is DOWN and (i := position.get(node)) is not None)
+        across = behind if not cut_off[0] else sorted(set(range(len(position))).difference(behind))
         if across:
             found.append((cid, across, cut_off[0]))
     memo[distribution] = found
