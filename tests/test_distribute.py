@@ -13,7 +13,7 @@ from conftest import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from strategies import swarms
+from strategies import inventories, swarms
 
 from graphanalyzer import units
 from graphanalyzer.analysis.distribute import (
@@ -24,8 +24,10 @@ from graphanalyzer.analysis.distribute import (
     lower_bound_seconds,
     release_risks,
     schedule,
+    stopped_by,
     swarm_load,
 )
+from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.cli import resolve
 from graphanalyzer.graph import build, load
 from graphanalyzer.inventory import load as load_inventory
@@ -275,6 +277,17 @@ def test_two_sources_are_stopped_only_by_what_they_share(tmp_path: Path) -> None
     assert shared["receivers"] == 9 and shared["bottleneck"] == "web-1"  # 20 Gbit/s of sources: 8 s per host
     apart = racks(tmp_path, sources="[src-1, src-2]", second="rack-2", second_tor="tor-2")
     assert apart["stopped_by"] == ["feed", "core"]  # neither rack nor switch alone stops releases now
+
+
+@given(inventories(max_components=9, with_text=False), st.data())
+def test_what_stops_releases_is_what_the_engine_says(inventory: Any, data: st.DataObject) -> None:
+    """A component stops releases exactly when unplugging it alone takes every source down."""
+    graph = build(inventory)
+    sources = data.draw(st.lists(st.sampled_from(list(inventory.components)), min_size=1, max_size=3, unique=True))
+    expected = [
+        cid for cid in inventory.components if all(s == cid or propagate(graph, [cid]).get(s) is DOWN for s in sources)
+    ]
+    assert sorted(stopped_by(graph, sources)) == sorted(expected)
 
 
 def test_release_risks_name_the_fix_and_its_time() -> None:
