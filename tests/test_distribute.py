@@ -236,12 +236,13 @@ hosts:
   web-[5:8]: {{in: rack-2, depends_on: tor-2, bandwidth: 1 Gbit/s}}
   dual: {{depends_on: [{{any: [tor-1, tor-2]}}], bandwidth: 1 Gbit/s}}
 distributions:
-  image: {{artifact: 1 GB, from: {sources}, to: host, window: 30 s}}
+  image: {{artifact: 1 GB, from: {sources}, to: host, window: 30 s, scheme: {scheme}}}
 """
 
 
 def racks(tmp_path: Path, **values: str) -> dict[str, Any]:
     fields = {"tor": "10 Gbit/s", "source": "10 Gbit/s", "second": "rack-3", "second_tor": "tor-3", "sources": "src-1"}
+    fields["scheme"] = "central"
     fields.update(values)
     path = tmp_path / "racks.yaml"
     path.write_text(RACKS.format(**fields))
@@ -269,6 +270,15 @@ def test_the_source_link_is_the_bottleneck_and_a_spof_for_releases(tmp_path: Pat
     assert result["source_is_spof"] is True
     assert result["stopped_by"] == ["src-1", "rack-3", "feed", "core", "tor-3"]  # the source, then by section
     assert result["swarm_seconds"] == pytest.approx(8 * (1 + 1 / PIECES))
+
+
+def test_a_swarm_is_judged_by_its_own_time(tmp_path: Path) -> None:
+    result = racks(tmp_path, source="1 Gbit/s", scheme="swarm")
+    assert result["seconds"] == result["swarm_seconds"] == pytest.approx(8.4) and result["fits"] is True
+    assert result["source_needed_seconds"] == 8  # the artifact leaves the source once
+    (risk,) = result["risks"]
+    # One more 1 Gbit/s source: F / u_s = 4 s, but the slowest receiver still needs 8: 8.4 s.
+    assert risk["risk"] == "source is a SPOF for releases" and risk["fix_seconds"] == pytest.approx(8.4)
 
 
 def test_two_sources_are_stopped_only_by_what_they_share(tmp_path: Path) -> None:
