@@ -6,9 +6,10 @@
 * racks: hosts single-homed on their top-of-rack switch, 40 a rack, as in
   ``deploys-2010``: every switch is a link the release crosses.
 
-For each, at 10k and 100k components: ``validate`` (load and check, from the
-warm cache: the baseline every command pays) and ``distribute`` in fresh
-processes, as a user runs them; the difference is the analysis.
+For each, at 10k and 100k components, in one process: loading the inventory
+(uncached: read, check, build the graph), then ``distribute`` on the loaded
+graph beside ``spof`` on the same graph (the baseline: every SPOF of every
+service).  Each figure is the median of ``--repeat`` runs.
 
     python benchmarks/bench_distribute.py
     python benchmarks/bench_distribute.py --sizes 10000
@@ -19,9 +20,16 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from estates import GRAPHANALYZER, WORK, estate, timed
+from estates import WORK, estate
+
+from graphanalyzer.analysis.distribute import distribute
+from graphanalyzer.analysis.spof import spof
+from graphanalyzer.graph import load
 
 
 def generated(size: int) -> Path:
@@ -64,20 +72,37 @@ def racks(size: int) -> Path:
     return path
 
 
+def seconds(work: Callable[[], Any], repeat: int) -> float:
+    """The median wall time of ``work``."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
     WORK.mkdir(exist_ok=True)
-    print(f"{'estate':<28} {'validate':>10} {'distribute':>11} {'analysis':>10}")
+    print(f"{'estate':<20} {'load':>8} {'spof':>8} {'distribute':>11} {'links':>6} {'receivers':>10}")
     for size in options.sizes:
         for shape, make in (("generated", generated), ("racks", racks)):
-            path = str(make(size))
-            timed(*GRAPHANALYZER, "validate", path)  # fill the cache
-            base = statistics.median(timed(*GRAPHANALYZER, "validate", path) for _ in range(options.repeat))
-            run = statistics.median(timed(*GRAPHANALYZER, "distribute", path) for _ in range(options.repeat))
-            print(f"{shape + f' {size:,}':<28} {base:>9.2f}s {run:>10.2f}s {run - base:>9.2f}s")
+            path = make(size)
+            loading = seconds(lambda: load(path, use_cache=False), 1)  # noqa: B023
+            graph = load(path, use_cache=False)
+            baseline = seconds(lambda: spof(graph), options.repeat)  # noqa: B023
+            fresh = lambda: (graph.graph.pop("distribution_links", None), distribute(graph))  # noqa: B023, E731
+            fanout = seconds(fresh, options.repeat)  # each run finds the links again
+            release = distribute(graph)["distributions"]["release"]
+            links = len(graph.graph["distribution_links"][graph.graph["inventory"].distributions[0]])
+            print(
+                f"{shape + f' {size:,}':<20} {loading:>7.2f}s {baseline:>7.2f}s {fanout:>10.2f}s "
+                f"{links:>6,} {release['receivers']:>10,}"
+            )
 
 
 if __name__ == "__main__":
