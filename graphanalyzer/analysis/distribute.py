@@ -53,6 +53,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -119,6 +120,11 @@ class Schedule:
     seconds: float
     pieces: int = PIECES
 
+    @cached_property
+    def shared(self) -> float:
+        """The shares' rates together: what every receiver gets passed on, with its own share."""
+        return sum(self.share)
+
     @property
     def swarm_seconds(self) -> float:
         """When the last piece arrives: each share's last piece is passed on one piece's time after it came."""
@@ -169,7 +175,7 @@ def swarm_load(plan: Schedule, across: Sequence[int]) -> float:
     inside = set(across)
     n, far = len(plan.share), len(inside)
     far_share = sum(plan.share[i] for i in inside)
-    near_share = sum(plan.share) - far_share
+    near_share = plan.shared - far_share
     into = far_share + far * plan.remainder + near_share * far
     out = far_share * (n - far)
     return max(into, out)
