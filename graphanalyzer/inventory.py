@@ -374,7 +374,7 @@ class _Loader:
                     self.issue(index, path, f"{noun} no bandwidth{example}: give {them} one, e.g. bandwidth: 1 Gbit/s")
             if len(self.issues) > issues or "artifact" not in fields:
                 continue
-            line, column = self._exact(index).doc.mark(where, key=True)
+            line, column = self.sources[index].doc.mark(where, key=True)  # a second-level key: known even when fast
             origin = (self.sources[index].name, line + 1, column + 1)
             result.append(
                 Distribution(

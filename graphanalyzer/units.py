@@ -50,8 +50,16 @@ def _registry() -> Any:
 
 def _parse(text: object, what: str) -> float:
     """The quantity in ``text`` in its root unit (bits, bits per second, seconds); ValueError if it is not one."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is a number and a unit ({_MEASURES[what][1]}), not {_shown(text)}")
+    return _parse_text(text, what)
+
+
+@cache
+def _parse_text(text: str, what: str) -> float:
+    """:func:`_parse` for text, memoized: an estate writes the same few bandwidths on many components."""
     root, examples = _MEASURES[what]
-    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
+    match = _QUANTITY.fullmatch(text)
     if match is None or match.group(2) is None:
         raise ValueError(f"{what} is a number and a unit ({examples}), not {_shown(text)}")
     number, unit = float(match.group(1)), match.group(2)
