@@ -187,6 +187,7 @@ def _pack(inventory: Inventory) -> dict[str, Any]:
         "files": inventory.files,
         "warnings": inventory.warnings,
         "accepted": inventory.accepted,
+        "distributions": inventory.distributions,
     }
 
 

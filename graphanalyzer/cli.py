@@ -105,7 +105,7 @@ InventoryArgument = Annotated[
     str,
     typer.Argument(
         help="Inventory file, '-' for standard input, or a bundled example's name "
-        "(example, birdsite-2009, liveaudio, midsize, backbone-2021).",
+        "(example, birdsite-2009, liveaudio, midsize, backbone-2021, deploys-2010).",
         show_default=True,
     ),
 ]
@@ -113,7 +113,7 @@ InventoriesArgument = Annotated[
     list[str] | None,
     typer.Argument(
         help="Inventory files, '-' for standard input, or bundled examples' names "
-        "(example, birdsite-2009, liveaudio, midsize, backbone-2021); default: example.",
+        "(example, birdsite-2009, liveaudio, midsize, backbone-2021, deploys-2010); default: example.",
         show_default=False,
     ),
 ]
@@ -647,6 +647,35 @@ def coldstart(
         raise typer.Exit(1)
 
 
+class DistributeFailOn(enum.StrEnum):
+    window = "window"
+
+
+@app.command("distribute")
+def distribute_releases(
+    inventory: InventoryArgument = DEFAULT_INVENTORY,
+    name: Annotated[
+        list[str] | None, typer.Option("--name", "-n", help="A distribution (repeat for more); default: all.")
+    ] = None,
+    fail_on: Annotated[
+        DistributeFailOn | None, typer.Option("--fail-on", help="Exit 1 if a release misses its window.")
+    ] = None,
+    format: FormatOption = None,
+) -> None:
+    """Fan-out: how long a release takes to reach every receiver, what limits it, what a swarm would change.
+
+    Central fetch and peer-to-peer swarm times, the bottleneck link, and the components whose loss stops releases.
+
+    Example: graphanalyzer distribute deploys-2010 --fail-on window
+    """
+    from graphanalyzer.analysis.distribute import distribute
+
+    result = distribute(_graph(inventory), name)
+    _emit("distribute", result, format)
+    if fail_on is not None and any(entry["fits"] is False for entry in result["distributions"].values()):
+        raise typer.Exit(1)
+
+
 importer = typer.Typer(
     cls=Commands,
     help="Write a v1 inventory from what teams already have.",
@@ -738,7 +767,9 @@ def import_netbox(
 ) -> None:
     """NetBox: sites, racks, the power chain, cabled uplinks, circuits, VMs and services (docs/importers.md).
 
-    Example (the token in NETBOX_TOKEN): graphanalyzer import netbox --url https://netbox.example.com -o dc.yaml
+    The token is best given in NETBOX_TOKEN.
+
+    Example: graphanalyzer import netbox --url https://netbox.example.com -o dc.yaml
     """
     from graphanalyzer.importers.netbox import from_netbox_api, from_netbox_folder
     from graphanalyzer.output import check_output

@@ -161,7 +161,7 @@ def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterat
             if cone is None or next(iter(members)) in cone:
                 yield members
     else:  # a small cone: a view of it is cheaper than the whole graph
-        yield from nx.strongly_connected_components(graph.subgraph(cone))
+        yield from nx.strongly_connected_components(nx.subgraph_view(graph, filter_node=cone.__contains__))
 
 
 def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:

@@ -43,6 +43,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graphanalyzer import units
 from graphanalyzer.bulk import paused_gc, record
 from graphanalyzer.errors import InventoryError, Problem
 from graphanalyzer.idranges import expand
@@ -51,6 +52,7 @@ from graphanalyzer.model import (
     SECTIONS,
     Acceptance,
     Component,
+    Distribution,
     Group,
     Inventory,
     Origin,
@@ -64,7 +66,9 @@ if TYPE_CHECKING:  # the YAML reader is imported when a file is read: a cached i
 #: The largest inventory file read: about 1.5 million generated components.
 MAX_BYTES = 256 * 2**20
 
-_TOP = ("inventory", "description", "defaults", "include", "accept", "components", *SECTIONS)
+_TOP = ("inventory", "description", "defaults", "include", "accept", "distributions", "components", *SECTIONS)
+_DISTRIBUTION = ("artifact", "from", "to", "window", "scheme", "description")
+_SCHEMES = ("central", "swarm")
 _GROUP = ("any", "at_least", "of", "demand")
 _GROUP_NAMES = frozenset(_GROUP)
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -181,6 +185,8 @@ class _Loader:
         self.name = ""
         self.description: str | None = None
         self.accepted: list[tuple[int, YPath, Acceptance]] = []
+        self.distributions: dict[str, tuple[int, YPath, dict[str, Any]]] = {}
+        self.bad_bandwidth: set[str] = set()  # already reported: not "missing" too
 
     # -- driving --------------------------------------------------------------------------
 
@@ -191,6 +197,7 @@ class _Loader:
         if index is not None:
             self._file(index, _Defaults(dict(_BLANK)), root=True)
         self._check_references()
+        distributions = self._resolve_distributions()
         problems = [p for s in self.sources for p in s.doc.problems]
         if problems or self.issues:
             raise InventoryError(problems + self._problems(self.issues))
@@ -211,6 +218,7 @@ class _Loader:
             files=tuple(s.name for s in self.sources),
             warnings=tuple(sorted(self._problems(self.warnings))),
             accepted=tuple(accepted),
+            distributions=distributions,
         )
 
     def _source(self, raw: bytes, name: str, path: Path | None) -> int | None:
@@ -288,6 +296,8 @@ class _Loader:
             self._includes(index, data["include"], defaults)
         if "accept" in data:
             self._accept(index, data["accept"])
+        if "distributions" in data:
+            self._distributions(index, data["distributions"])
 
     def _accept(self, index: int, value: Any) -> None:
         """``accept: [{spof: ID, reason: TEXT, until: YYYY-MM-DD}]``: risks the owners accepted."""
@@ -313,6 +323,143 @@ class _Loader:
                 self.issue(index, (*path, "until"), f"until must be a date like 2026-12-31, not {until!r}")
                 continue
             self.accepted.append((index, path, Acceptance(spof, reason, until)))
+
+    # -- distributions ----------------------------------------------------------------------
+
+    def _distributions(self, index: int, value: Any) -> None:
+        """``distributions: {NAME: {artifact: SIZE, from: ID, to: RECEIVERS, window: TIME, scheme: ...}}``.
+
+        Sizes and times are read here; ``from`` and ``to`` once every component is known.
+        """
+        if not isinstance(value, dict):
+            self.issue(index, ("distributions",), "distributions is a mapping of name: {artifact, from, to}")
+            return
+        for name, entry in value.items():
+            where: YPath = ("distributions", name)
+            if not isinstance(entry, dict):
+                self.issue(index, where, f"distribution '{name}' is a mapping: {{artifact: SIZE, from: ID, to: ...}}")
+                continue
+            first = self.distributions.get(name)
+            if first is not None:
+                message = f"duplicate distribution '{name}' (first declared at {{first}})"
+                self.issues.append(_Issue(index, where, message, True, first[:2]))
+                continue
+            for key in entry.keys() - set(_DISTRIBUTION):
+                self.issue(index, (*where, key), _unknown("field", key, _DISTRIBUTION), key=True)
+            fields: dict[str, Any] = {}
+            for key, parse in (("artifact", units.size), ("window", units.duration)):
+                if key in entry:
+                    try:
+                        fields[key] = parse(entry[key])
+                    except ValueError as error:
+                        self.issue(index, (*where, key), str(error))
+            scheme = entry.get("scheme", "central")
+            if scheme not in _SCHEMES:
+                self.issue(index, (*where, "scheme"), f"scheme is central or swarm, not {_describe(scheme)}")
+            fields["scheme"] = scheme
+            for key in ("artifact", "from", "to"):
+                if entry.get(key) is None:
+                    self.issue(index, where, f"distribution '{name}' needs '{key}'", key=True)
+            self._text(index, (*where, "description"), entry.get("description"))
+            self.distributions[name] = (index, where, fields)
+
+    def _resolve_distributions(self) -> tuple[Distribution, ...]:
+        """Each distribution with its sources and receivers, now that every component is known."""
+        result = []
+        for name, (index, where, fields) in self.distributions.items():
+            entry = _get(self.sources[index].doc.data, where)
+            issues = len(self.issues)
+            sources = self._distribution_sources(index, (*where, "from"), entry.get("from"))
+            receivers = self._receivers(index, (*where, "to"), entry.get("to"), set(sources))
+            for path, ids, what in (((*where, "from"), sources, "source"), ((*where, "to"), receivers, "receiver")):
+                slow = [cid for cid in ids if self.components[cid].bandwidth is None and cid not in self.bad_bandwidth]
+                if slow:
+                    noun = f"{what} {slow[0]} has" if len(slow) == 1 else f"{len(slow):,} {what}s have"
+                    example = f" ({', '.join(slow[:3])}{', ...' if len(slow) > 3 else ''})" if len(slow) > 1 else ""
+                    them = "it" if len(slow) == 1 else "them"
+                    self.issue(index, path, f"{noun} no bandwidth{example}: give {them} one, e.g. bandwidth: 1 Gbit/s")
+            if len(self.issues) > issues or "artifact" not in fields:
+                continue
+            line, column = self.sources[index].doc.mark(where, key=True)  # a second-level key: known even when fast
+            origin = (self.sources[index].name, line + 1, column + 1)
+            result.append(
+                Distribution(
+                    name, fields["artifact"], sources, receivers, fields.get("window"), fields["scheme"], origin
+                )
+            )
+        return tuple(result)
+
+    def _distribution_sources(self, index: int, path: YPath, value: Any) -> tuple[str, ...]:
+        """``from``: a component id, or a list of them (the release needs one of them up)."""
+        if value is None:
+            return ()
+        items = [(path, value)] if isinstance(value, str) else None
+        if isinstance(value, list) and value:
+            items = [((*path, i), item) for i, item in enumerate(value)]
+        if items is None:
+            self.issue(index, path, "from names the source: an id, or a list of ids")
+            return ()
+        sources: dict[str, None] = {}
+        for where, item in items:
+            if not isinstance(item, str):
+                self.issue(index, where, f"a source is an id, not {_describe(item)}")
+                continue
+            for cid in self._ids(index, where, item):
+                if cid in self.components:
+                    sources[cid] = None
+                else:
+                    self.issue(index, where, _unknown_id(cid, self.components))
+        return tuple(sources)
+
+    def _receivers(self, index: int, path: YPath, value: Any, sources: set[str]) -> tuple[str, ...]:
+        """``to``: a kind, ``{kind: K, tags: {name: text}}``, or a list of ids; the sources left out."""
+        components = self.components
+        if value is None:
+            return ()
+        if isinstance(value, list):
+            receivers: dict[str, None] = {}
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    self.issue(index, (*path, i), f"a receiver is an id, not {_describe(item)}")
+                    continue
+                for cid in self._ids(index, (*path, i), item):
+                    if cid in components:
+                        receivers[cid] = None
+                    else:
+                        self.issue(index, (*path, i), _unknown_id(cid, components))
+            chosen = list(receivers)
+            what = "the ids listed"
+        elif isinstance(value, str):
+            kinds = {c.kind for c in components.values()}
+            if value not in kinds:
+                close = difflib.get_close_matches(value, sorted(kinds), n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                if value in components or "[" in value:
+                    hint = f" (to name components, list them: to: [{value}])"
+                self.issue(index, path, f"no component has kind '{value}'{hint}")
+                return ()
+            chosen = [cid for cid, c in components.items() if c.kind == value]
+            what = f"kind '{value}'"
+        elif isinstance(value, dict) and value and value.keys() <= {"kind", "tags"}:
+            kind, tags = value.get("kind"), value.get("tags", {})
+            if kind is not None and not isinstance(kind, str):
+                self.issue(index, (*path, "kind"), f"kind must be text, not {_describe(kind)}")
+                return ()
+            if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+                self.issue(index, (*path, "tags"), "tags is a mapping of name: text that receivers carry")
+                return ()
+            wanted = set(tags.items())
+            chosen = [
+                cid for cid, c in components.items() if (kind is None or c.kind == kind) and wanted <= set(c.tags)
+            ]
+            what = " and ".join([*([f"kind '{kind}'"] if kind else []), *(f"tag {k}={v}" for k, v in tags.items())])
+        else:
+            self.issue(index, path, "to is a kind, {kind: K, tags: {name: text}}, or a list of ids")
+            return ()
+        chosen = [cid for cid in chosen if cid not in sources]
+        if not chosen:
+            self.issue(index, path, f"no receivers: nothing but the source matches {what}")
+        return tuple(chosen)
 
     def _defaults(self, index: int, value: Any, inherited: _Defaults) -> _Defaults:
         result = _Defaults(dict(inherited.record), dict(inherited.tags))
@@ -465,6 +612,8 @@ class _Loader:
         if len(self.issues) > issues:
             # The load will fail, but a best-effort record still has its references
             # checked, so that one run reports every problem.
+            if values.get("bandwidth") is _INVALID:
+                self.bad_bandwidth.update(ids)  # reported: not "missing" too
             values = {name: _BLANK[name] if value is _INVALID else value for name, value in values.items()}
         for cid in ids:
             values["id"] = cid
@@ -496,6 +645,12 @@ class _Loader:
         if _plain_id(value):
             return value
         return self._single_id(index, path, value)
+
+    def _bandwidth(self, index: int, path: YPath, value: Any) -> Any:
+        try:
+            return units.bandwidth(value)
+        except ValueError as error:
+            return self.issue(index, path, str(error))
 
     def _capacity(self, index: int, path: YPath, value: Any) -> Any:
         if value.__class__ is str and value.isascii() and value.isdigit():
@@ -773,6 +928,7 @@ FIELDS: dict[str, Field] = {
     "description": Field("description", _Loader._text),
     "owner": Field("owner", _Loader._text, defaults=True),
     "tags": Field("tags", _Loader._tag_items, defaults=True),
+    "bandwidth": Field("bandwidth", _Loader._bandwidth),
 }
 _NAMES = frozenset(("kind", *FIELDS))
 _DEFAULTS = tuple(sorted(name for name, spec in FIELDS.items() if spec.defaults))

@@ -106,6 +106,7 @@ class Component:
     tags: tuple[tuple[str, str], ...] = ()
     #: The availability objective, a fraction in (0, 1] (``slo: 99.95%`` in the inventory).
     slo: float | None = None
+    bandwidth: float | None = None  # bits per second it can send, and receive (``bandwidth: 10 Gbit/s``)
 
 
 #: The fields of a component record, in order.
@@ -137,6 +138,27 @@ class Acceptance:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """A release copied to many components: ``artifact`` bytes from ``sources`` to each of ``receivers``.
+
+    The release needs one of its sources up; ``window`` is the time (seconds) it
+    must fit in, judged for ``scheme``: ``central`` (every receiver fetches from a
+    source) or ``swarm`` (receivers pass pieces on to each other).
+
+    >>> Distribution("release", 300_000_000, ("deploy-1",), ("web-1", "web-2"), window=300.0).scheme
+    'central'
+    """
+
+    name: str
+    artifact: int
+    sources: tuple[str, ...]
+    receivers: tuple[str, ...]
+    window: float | None = None
+    scheme: str = "central"
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
 class Inventory:
     """A validated inventory: its components in declaration order, and where each came from."""
 
@@ -147,6 +169,7 @@ class Inventory:
     files: tuple[str, ...] = field(default=(), compare=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     accepted: tuple[Acceptance, ...] = ()
+    distributions: tuple[Distribution, ...] = ()
 
     def accepted_now(self, today: date | None = None) -> dict[str, Acceptance]:
         """The acceptances that hold today, by SPOF id."""

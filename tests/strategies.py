@@ -98,3 +98,23 @@ trees: st.SearchStrategy[Any] = st.recursive(
     max_leaves=20,
 )
 documents = st.dictionaries(st.sampled_from(TRICKY) | st.text(min_size=1, max_size=6), trees, min_size=1, max_size=5)
+
+
+@st.composite
+def swarms(draw: st.DrawFn) -> dict[str, Any]:
+    """Small file distributions: artifact bits, the source's upload, receivers' uploads and downloads
+    (apart, so that every term of the lower bound can bind), and a link with some receivers across it."""
+    n = draw(st.integers(min_value=1, max_value=6))
+    speed = st.integers(min_value=1, max_value=12).map(lambda x: x * 1e8)
+    uploads = draw(st.lists(speed, min_size=n, max_size=n))
+    downloads = draw(st.lists(speed, min_size=n, max_size=n))
+    across = draw(st.lists(st.integers(min_value=0, max_value=n - 1), unique=True, max_size=n))
+    return {
+        "bits": draw(st.integers(min_value=1, max_value=64)) * 1e8,
+        "source": draw(speed),
+        "uploads": uploads,
+        "downloads": downloads,
+        "across": sorted(across),
+        "link": draw(speed),
+        "pieces": draw(st.integers(min_value=1, max_value=8)),
+    }

@@ -76,3 +76,19 @@ def test_labels_and_unknown_ids() -> None:
     assert check_ids(graph, ["web-1", "web-1"]) == ["web-1"]
     with pytest.raises(UsageError, match="did you mean 'web-1'"):
         check_ids(graph, ["web-2"])
+
+
+def test_a_small_cone_is_visited_in_declaration_order() -> None:
+    """sets_first keeps the inventory's order where it is free to choose, also in a small cone: exact's
+    diagrams take their variable order from it (declared rack by rack they stay small; in a set's
+    order they explode)."""
+    from graphanalyzer.graph import cone, sets_first
+    from graphanalyzer.model import Component
+
+    parts = {f"r{i}": Component(f"r{i}", "rack") for i in range(30)}
+    parts |= {f"h{i}": Component(f"h{i}", "host", container=f"r{i}") for i in range(30)}
+    parts |= {f"x{i}": Component(f"x{i}", "widget") for i in range(100)}  # outside the cone: make it small
+    graph = build(Inventory("x", parts))
+    wanted = cone(graph, [f"h{i}" for i in range(30)])
+    order = [m for members in sets_first(graph, wanted) for m in members]
+    assert order == [cid for cid in parts if cid in wanted]

@@ -12,6 +12,7 @@ from typing import Any
 
 from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import (
+    audit_releases,
     audit_risks,
     audit_services,
     availability_text,
@@ -25,6 +26,7 @@ from graphanalyzer.render.text import (
     many,
     needs_text,
     percent,
+    release_lines,
     requirement_text,
     shortfall_text,
     slo_text,
@@ -382,7 +384,11 @@ def audit(result: dict[str, Any]) -> str:
     shown = len(result["risks"])
     lines.extend(["", f"### Risks, costliest first ({shown:,} of {result['risks_found']:,})", ""])
     lines.extend(_table(["risk", "finding", "verified fix", "gain"], audit_risks(result), "llll"))
-    patches = [r for r in result["risks"] if r["fix"] is not None]
+    releases = audit_releases(result)
+    if releases:
+        lines.extend(["", "### Release risks", ""])
+        lines.extend(_table(["risk", "finding", "fix", "release time"], releases, "lllr"))
+    patches = [r for r in [*result["risks"], *result.get("releases", [])] if r["fix"] is not None and r["fix"]["patch"]]
     if patches:
         lines.extend(["", "<details><summary>The YAML of each fix</summary>", ""])
         for risk in patches:
@@ -397,4 +403,30 @@ def audit(result: dict[str, Any]) -> str:
                 ]
             )
         lines.append("</details>")
+    return "\n".join(lines) + "\n"
+
+
+def distribute(result: dict[str, Any]) -> str:
+    from graphanalyzer.units import duration_text, size_text
+
+    lines = [f"## Releases of `{cell(result['inventory'])}`", ""]
+    releases = result["distributions"]
+    if not releases:
+        return "\n".join([*lines, "No distributions declared.", ""])
+    rows = [
+        [
+            name,
+            size_text(e["artifact_bytes"]),
+            f"{e['receivers']:,}",
+            duration_text(e["central_seconds"]) + (" (today)" if e["scheme"] == "central" else ""),
+            duration_text(e["swarm_seconds"]) + (" (today)" if e["scheme"] == "swarm" else ""),
+            "-" if e["window_seconds"] is None else duration_text(e["window_seconds"]),
+            {True: "yes", False: "**no**", None: "-"}[e["fits"]],
+        ]
+        for name, e in releases.items()
+    ]
+    lines.extend(_table(["release", "size", "receivers", "central", "swarm", "window", "fits"], rows, "lrrrrrl"))
+    for name, entry in releases.items():
+        lines.extend(["", f"### `{cell(name)}`", ""])
+        lines.extend(f"- **{label}**: {cell(text)}" for label, text in release_lines(entry))
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from rich.tree import Tree
 
 from graphanalyzer.model import magnitude
 from graphanalyzer.render.text import (
+    audit_releases,
     audit_risks,
     audit_services,
     availability_text,
@@ -32,6 +33,7 @@ from graphanalyzer.render.text import (
     many,
     needs_text,
     percent,
+    release_lines,
     requirement_text,
     shortfall_text,
     slo_text,
@@ -400,4 +402,40 @@ def audit(result: dict[str, Any]) -> RenderableType:
     )
     for row in audit_risks(result):
         risks.add_row(*(Text(v) for v in row))
-    return Group(services, risks)
+    rows = audit_releases(result)
+    if not rows:
+        return Group(services, risks)
+    releases = _table("release risks (distribute)", ["risk", "finding", "fix", "release time"])
+    for row in rows:
+        releases.add_row(*(Text(v) for v in row))
+    return Group(services, risks, releases)
+
+
+def distribute(result: dict[str, Any]) -> RenderableType:
+    from graphanalyzer.units import duration_text, size_text
+
+    releases = result["distributions"]
+    if not releases:
+        return Text(f"{result['inventory']}: no distributions (declare them under 'distributions:')")
+    columns = ["release", "size", "to", "central", "swarm", "window"]
+    table = _table("releases: the time to reach every receiver", columns, right=tuple(columns[1:]))
+    for name, entry in releases.items():
+        window = "-" if entry["window_seconds"] is None else duration_text(entry["window_seconds"])
+        table.add_row(
+            Text(name, style="bold"),
+            size_text(entry["artifact_bytes"]),
+            f"{entry['receivers']:,}",
+            Text(duration_text(entry["central_seconds"]), style="bold" if entry["scheme"] == "central" else ""),
+            Text(duration_text(entry["swarm_seconds"]), style="bold" if entry["scheme"] == "swarm" else ""),
+            Text(window, style={True: "green", False: "bold red"}.get(entry["fits"], "")),
+        )
+    parts: list[RenderableType] = [table]
+    for name, entry in releases.items():
+        lines = Table.grid(padding=(0, 1))
+        lines.add_column(style="bold", no_wrap=True)
+        lines.add_column()
+        for label, text in release_lines(entry):
+            style = "bold red" if label == "fix" or "misses" in text else ""
+            lines.add_row(label, Text(text, style=style))
+        parts.extend([Text(name, style="bold underline"), lines])
+    return Group(*parts)

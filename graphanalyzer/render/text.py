@@ -154,14 +154,22 @@ def downtime_text(minutes: float) -> str:
 def percent_text(fraction: float, error: float | None = None) -> str:
     """An availability as a percentage, with decimals enough for two digits of its unavailability, and its error.
 
+    An error too small to show at those decimals is said as less than their last digit.
+
     >>> percent_text(0.998001), percent_text(0.99999123, 2e-7), percent_text(1.0)
     ('99.80%', '99.99912% ± 0.00002%', '100%')
+    >>> percent_text(0.9979, 3e-7)
+    '99.79% ± <0.01%'
     """
     if fraction >= 1:
         return "100%"
     digits = max(2, min(8, -math.floor(math.log10(1 - fraction)) - 1))
     text = f"{100 * fraction:.{digits}f}%"
-    return f"{text} ± {100 * error:.{digits}f}%" if error else text
+    if not error:
+        return text
+    if round(100 * error, digits) == 0:
+        return f"{text} ± <{10.0**-digits:.{digits}f}%"
+    return f"{text} ± {100 * error:.{digits}f}%"
 
 
 def audit_services(result: dict[str, Any]) -> list[list[str]]:
@@ -179,6 +187,24 @@ def audit_services(result: dict[str, Any]) -> list[list[str]]:
                 downtime_text(s["downtime_minutes_per_year"]),
                 s["method"],
                 top,
+            ]
+        )
+    return rows
+
+
+def audit_releases(result: dict[str, Any]) -> list[list[str]]:
+    """The audit's release risks as rows: risk, finding, fix, the release time today and with the fix."""
+    from graphanalyzer.units import duration_text
+
+    rows = []
+    for risk in result.get("releases", []):
+        before, after = risk["fix"]["gain"]["release_seconds"]
+        rows.append(
+            [
+                risk["id"],
+                risk["finding"],
+                risk["fix"]["description"],
+                f"{duration_text(before)} → {duration_text(after)}",
             ]
         )
     return rows
@@ -302,3 +328,56 @@ def hops_text(hops: list[dict[str, Any]], state: str) -> str:
         parts.append(f"{hop['text']}{changed}{seen}")
         state = hop["state"]
     return " ← ".join(parts)
+
+
+def release_lines(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """One distribution of a ``distribute`` result as labelled lines of words, verdict first.
+
+    >>> entry = {"scheme": "central", "seconds": 2400.0, "window_seconds": 300.0, "fits": False,
+    ...     "bottleneck": "deploy-1", "bottleneck_kind": "source", "bottleneck_bits_per_second": 1e9,
+    ...     "bottleneck_receivers": 800, "artifact_bytes": 375_000_000, "swarm_seconds": 3.15,
+    ...     "lower_bound_seconds": 3.0, "swarm_limit": "source upload", "swarm_bottleneck": None,
+    ...     "swarm_stretch": 1.0, "swarm_factor": 1.05, "source_is_spof": True, "stopped_by": ["deploy-1", "rack-20"],
+    ...     "risks": [{"risk": "misses its window", "fix": "distribute peer to peer: 3.15 s instead of 40 min"}]}
+    >>> for label, text in release_lines(entry):
+    ...     print(f"{label}: {text}")
+    today: central, 40 min: misses its 5 min window
+    bottleneck: deploy-1's link, 1 Gbit/s for 800 receivers of 375 MB
+    swarm: 3.15 s, 1.05 times the least any peer-to-peer scheme needs (3 s, set by source upload)
+    releases stop: if any one of deploy-1, rack-20 fails: the source is a SPOF for releases
+    fix: distribute peer to peer: 3.15 s instead of 40 min
+    """
+    from graphanalyzer.units import bandwidth_text, duration_text, size_text
+
+    verdict = "no window set"
+    if entry["fits"] is not None:
+        verdict = ("fits its " if entry["fits"] else "misses its ") + f"{duration_text(entry['window_seconds'])} window"
+    lines = [("today", f"{entry['scheme']}, {duration_text(entry['seconds'])}: {verdict}")]
+    what = {"source": "'s link", "receiver": "'s link (the slowest receiver)", "link": " (a shared link)"}
+    lines.append(
+        (
+            "bottleneck",
+            f"{entry['bottleneck']}{what[entry['bottleneck_kind']]}, "
+            f"{bandwidth_text(entry['bottleneck_bits_per_second'])} for {entry['bottleneck_receivers']:,} "
+            f"receiver{'s' if entry['bottleneck_receivers'] != 1 else ''} of {size_text(entry['artifact_bytes'])}",
+        )
+    )
+    factor = entry["swarm_seconds"] / entry["lower_bound_seconds"]
+    swarm = (
+        f"{duration_text(entry['swarm_seconds'])}, {factor:.3g} times the least any peer-to-peer scheme needs "
+        f"({duration_text(entry['lower_bound_seconds'])}, set by {entry['swarm_limit']})"
+    )
+    if entry["swarm_bottleneck"]:
+        more = entry.get("swarm_overloads", 1) - 1
+        others = f" (and {more} more link{'s' if more != 1 else ''} it overloads)" if more > 0 else ""
+        swarm = (
+            f"{duration_text(entry['swarm_seconds'])}, slowed {entry['swarm_stretch']:.3g} times by "
+            f"{entry['swarm_bottleneck']}{others}; any peer-to-peer scheme needs "
+            f"{duration_text(entry['lower_bound_seconds'])}"
+        )
+    lines.append(("swarm", swarm))
+    if entry["source_is_spof"]:
+        stops = listing(entry["stopped_by"])
+        lines.append(("releases stop", f"if any one of {stops} fails: the source is a SPOF for releases"))
+    lines.extend(("fix", risk["fix"]) for risk in entry["risks"])
+    return lines
