@@ -17,10 +17,13 @@ from test_export import needs_scram
 from graphanalyzer.analysis import audit, exact
 from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
 from graphanalyzer.analysis.failure import DOWN, propagate
+from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
 from graphanalyzer.graph import build, load
 from graphanalyzer.model import Component, Group, Inventory
+from graphanalyzer.render.markdown import cell
 from graphanalyzer.render.mef import fault_tree
+from graphanalyzer.render.text import percent_text
 
 
 def brute_force_unavailability(inventory: Inventory, target: str) -> float:
@@ -72,10 +75,16 @@ def test_a_proposed_fix_removes_its_risk_and_makes_nothing_worse(inventory: Inve
         for target in targets:
             before_q = exact.unavailability(graph, target)
             assert exact.unavailability(after, target) <= before_q + 1e-12
-        if risk["kind"] in ("spof", "illusory"):
-            (culprit,) = risk["components"]
+        (culprit,) = risk["components"] if risk["kind"] in ("spof", "illusory") else (None,)
+        if risk["kind"] == "spof":  # no longer takes down any target
             singles = single_failures(after, targets)
             assert all(culprit not in singles[t] - {t} for t in targets)
+        if risk["kind"] == "illusory":  # no longer defeats any group it defeated, nor takes down what it fixed
+            defeated = spof(after, targets)["illusory_redundancy"]
+            assert not any(e["group_of"] in risk["groups"] and culprit in e["shared"] for e in defeated)
+            singles = single_failures(after, targets)
+            for target in risk["fix"]["gain"]["availability"]:
+                assert culprit not in singles[target] - {target}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -155,3 +164,52 @@ def test_a_quorum_in_one_rack_is_fixed_by_moving_enough_members() -> None:
     assert risk["kind"] == "illusory"
     assert risk["fix"]["description"].count("move") == 2
     assert risk["fix"]["gain"]["spofs_removed"] == ["rack-2"]
+
+
+def test_release_risks_are_audited_with_the_times_the_fan_out_model_computes() -> None:
+    from graphanalyzer.analysis.distribute import distribute
+
+    graph = load(resolve("deploys-2010"))
+    figures = distribute(graph)["distributions"]["release"]
+    releases = audit.audit(graph)["releases"]
+    window = next(r for r in releases if r["risk"] == "misses its window")
+    assert window["distribution"] == "release" and "misses its 15 min window" in window["finding"]
+    assert window["fix"]["gain"]["release_seconds"] == [figures["central_seconds"], figures["swarm_seconds"]]
+    assert window["fix"]["patch"] == "distributions:\n  release: {scheme: swarm}  # edit\n"
+    assert figures["central_seconds"] > 30 * 60 and figures["swarm_seconds"] < 10  # tens of minutes, seconds
+    spof_for_releases = next(r for r in releases if r["risk"] == "source is a SPOF for releases")
+    assert "deploy-1" in spof_for_releases["components"]
+    assert [r["id"] for r in releases] == [f"D{n}" for n in range(1, len(releases) + 1)]
+    assert audit.audit(load(resolve("example")))["releases"] == []  # no distributions, no release risks
+
+
+def test_the_report_opens_with_the_audit_verdict_and_its_fixes(tmp_path: Path) -> None:
+    data = json.loads(run_cli("report", "deploys-2010", "--format", "json").stdout)
+    assert _rounded(data["audit"]) == _rounded(
+        json.loads(json.dumps(audit.audit(load(resolve("deploys-2010")), top=5)))
+    )
+    markdown = run_cli("report", "deploys-2010", "--format", "markdown").stdout
+    sections = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert sections[:2] == ["## Verdict", "## Findings"]
+    verdict = markdown.split("## Verdict")[1].split("## Findings")[0]
+    for sid, service in data["audit"]["services"].items():
+        assert f"| {sid} | {cell(percent_text(service['availability'], service['error'] or None))} |" in verdict
+    for risk in data["audit"]["risks"]:
+        if risk["fix"] is not None:
+            assert f"**{risk['id']}**" in verdict and risk["fix"]["description"] in verdict
+    assert "**D1** distribution release misses its 15 min window" in verdict
+    page = tmp_path / "deploys.html"
+    assert run_cli("report", "deploys-2010", "-o", str(page)).returncode == 0
+    html = page.read_text()
+    assert html.index(">Verdict<") < html.index(">Findings<")
+
+
+def _rounded(value: object) -> object:
+    """Floats to 9 significant digits, all the way down (sums in another order differ in the last bits)."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value

@@ -221,7 +221,8 @@ def test_pictures_fit_a_slide(name: str) -> None:
         pytest.skip("Graphviz is not installed (Debian: apt-get install graphviz)")
     graph = load(resolve(name))
     width, height = measure(draw(graph, layout=measure).dot)
-    assert width > height  # landscape
+    if name != "deploys-2010":  # its 40 racks show larger stacked (portrait) than in one row 115 inches wide
+        assert width > height  # landscape
 
     def fit(size: tuple[float, float]) -> float:
         return min(13.33 / size[0], 7.5 / size[1])
@@ -425,12 +426,14 @@ def test_report_is_a_list_of_sections_a_caller_can_put_first() -> None:
     data = {**review(graph), "diagram": Figure(None, "a picture")}
     document = build_report(data)
     titles = [s.title for s in document.sections]
-    assert titles == ["Findings", "Failure domains", "Diagram", "What if", "Details", "Appendix: double faults"]
-    verdict = Section("Verdict", ("**checkout misses its objective.**",))
-    first = document.first(verdict)
-    assert [s.title for s in first.sections][:2] == ["Verdict", "Findings"]
+    assert titles == [
+        "Verdict", "Findings", "Failure domains", "Diagram", "What if", "Details", "Appendix: double faults"
+    ]  # fmt: skip
+    note = Section("Note", ("**A change under review.**",))
+    first = document.first(note)
+    assert [s.title for s in first.sections][:2] == ["Note", "Verdict"]
     md, page = report_markdown(first), report_html(first)
-    assert md.index("## Verdict") < md.index("## Findings") and page.index(">Verdict<") < page.index(">Findings<")
+    assert md.index("## Note") < md.index("## Verdict") and page.index(">Note<") < page.index(">Verdict<")
     assert _same_content(md, page)
 
 

@@ -65,6 +65,10 @@ BOUND_ORDER = 3
 #: Contributors listed per service.
 CONTRIBUTORS = 5
 #: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
+#: Overlapping pairs of cut sets the bound visits at most (beyond, its error takes the likeliest cut set alone).
+MOST_OVERLAPS = 2_000_000
+#: A move fix moves members of at most this many groups (a culprit that defeats more needs another fix).
+MOST_GROUPS = 12
 INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
 
 
@@ -145,8 +149,54 @@ def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int 
         "risks": risks,
         "risks_found": len(found),
         "unaccepted_spofs": unaccepted,
+        "releases": releases(graph),
     }
     return Audit(result, fixes)
+
+
+def releases(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
+    """The release risks of the inventory's distributions (:func:`distribute.release_risks`), as D1, D2...
+
+    Each says the time a release takes today and with its fix, both computed by
+    the fan-out model on the design (with the scheme changed, or one more source).
+    """
+    inventory: Inventory = graph.graph["inventory"]
+    if not inventory.distributions:
+        return []
+    from graphanalyzer.analysis.distribute import release_risks
+    from graphanalyzer.units import duration_text
+
+    found = []
+    for n, risk in enumerate(release_risks(inventory, graph), 1):
+        today = f"{risk.scheme}, {duration_text(risk.seconds)}"
+        name = f"distribution {risk.distribution}"
+        if risk.risk == "misses its window":
+            finding = f"{name} misses its {duration_text(risk.window_seconds or 0)} window ({today})"
+        elif risk.risk == "slow central fetch":
+            finding = f"{name} is fetched centrally through {risk.bottleneck} ({today})"
+        else:
+            more = len(risk.stopped_by) - 4
+            some = ", ".join(risk.stopped_by[:4]) + (f" and {more} more" if more > 0 else "")
+            finding = f"losing any one of {some} stops {name}"
+        patch = None
+        if risk.fix.startswith("distribute peer to peer"):
+            patch = f"distributions:\n  {scalar(risk.distribution)}: {{scheme: swarm}}  # edit\n"
+        found.append(
+            {
+                "id": f"D{n}",
+                "kind": "release",
+                "risk": risk.risk,
+                "distribution": risk.distribution,
+                "finding": finding,
+                "components": list(risk.stopped_by if risk.source_is_spof else (risk.bottleneck,)),
+                "fix": {
+                    "description": risk.fix,
+                    "patch": patch,
+                    "gain": {"release_seconds": [risk.seconds, risk.fix_seconds]},
+                },
+            }
+        )
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,12 +250,41 @@ def bound(cuts: Sequence[frozenset[str]], q: dict[str, float], order: int) -> tu
     """
     chances = [_chance(cut, q) for cut in cuts]
     figure = 1 - math.prod(1 - p for p in chances)
-    if len(cuts) <= 2000:
-        pairs = sum(_chance(cuts[i] | cuts[j], q) for i in range(len(cuts)) for j in range(i + 1, len(cuts)))
-        lower = max(sum(chances) - pairs, max(chances, default=0.0))
-    else:
-        lower = max(chances, default=0.0)
+    pairs = _pairs(cuts, chances, q)
+    lower = max(chances, default=0.0) if pairs is None else max(sum(chances) - pairs, max(chances, default=0.0))
     return figure, (figure - lower) + _more_than(order, list(q.values()))
+
+
+def _pairs(cuts: Sequence[frozenset[str]], chances: list[float], q: dict[str, float]) -> float | None:
+    """The sum over pairs of cut sets of the chance both happen; None when there are too many overlaps to visit.
+
+    Disjoint pairs are independent: their sum is ``(sum P)^2 - sum P^2`` halved.
+    Pairs that share components are visited through an index from component to
+    cut sets (each pair once, at the least id they share) and corrected to
+    ``P(Ci | Cj)``.
+
+    >>> q = {"a": 0.1, "b": 0.2, "c": 0.5}
+    >>> cuts = [frozenset("ab"), frozenset("bc"), frozenset("c")]
+    >>> chances = [_chance(cut, q) for cut in cuts]
+    >>> slow = sum(_chance(cuts[i] | cuts[j], q) for i in range(3) for j in range(i + 1, 3))
+    >>> abs(_pairs(cuts, chances, q) - slow) < 1e-15
+    True
+    """
+    index: dict[str, list[int]] = {}
+    for i, cut in enumerate(cuts):
+        for cid in cut:
+            index.setdefault(cid, []).append(i)
+    if sum(len(at) * (len(at) - 1) // 2 for at in index.values()) > MOST_OVERLAPS:
+        return None
+    total = sum(chances)
+    pairs = (total * total - sum(p * p for p in chances)) / 2
+    for cid, at in index.items():
+        for n, i in enumerate(at):
+            first = cuts[i]
+            for j in at[n + 1 :]:
+                if min(first & cuts[j]) == cid:
+                    pairs += _chance(first | cuts[j], q) - chances[i] * chances[j]
+    return pairs
 
 
 def _more_than(k: int, chances: list[float]) -> float:
@@ -270,6 +349,7 @@ def findings(graph: nx.DiGraph[Node], result: dict[str, Any], services: dict[str
             {
                 "kind": "illusory" if groups else "spof",
                 "components": [cid],
+                "groups": list(dict.fromkeys(g["group_of"] for g in groups)),
                 "breaks": entry["breaks"],
                 "finding": what,
                 "by_design": component.kind == "service" or (component.kind == "site" and kinds["site"] == 1),
@@ -340,7 +420,7 @@ def candidates(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
     fixes: list[Fix] = []
     if finding["kind"] in ("spof", "illusory"):
         (culprit,) = finding["components"]
-        fixes += _moves(inventory, singles, culprit)
+        fixes += _moves(inventory, singles, culprit, finding.get("groups", []))
         fixes += _peers(graph, inventory, singles, culprit)
     elif finding["kind"] == "capacity":
         fixes += _more_capacity(inventory, singles, finding)
@@ -374,40 +454,44 @@ def _swap(component: Component, old: str, new: str) -> Component:
     return replace(component, requires=tuple(requires), container=container)
 
 
-def _moves(inventory: Inventory, singles: dict[Node, frozenset[str]], culprit: str) -> list[Fix]:
-    """Move members of a group the culprit defeats to domains their siblings do not share.
+def _moves(inventory: Inventory, singles: dict[Node, frozenset[str]], culprit: str, owners: list[str]) -> list[Fix]:
+    """Move members of the groups the culprit defeats (those of ``owners``) to domains their siblings do not share.
 
     A group needing ``k`` of ``n`` survives the culprit once at most ``n - k`` of its
     members depend on it: so many members are moved, each to the nearest domain of
     the same kind that does not depend on the culprit (spread over the candidates).
+    A member is moved only when one of its needs (its container, or one
+    requirement) is how the culprit reaches it.  One fix per group (one group freed
+    may free the others), then one that moves what every group needs moved.
     """
-    for owner in inventory.components.values():
+    per_group: list[dict[str, tuple[Component, str]]] = []
+    for owner in (inventory.components[o] for o in owners[:MOST_GROUPS]):
         for requirement in owner.requires:
-            if not isinstance(requirement, Group) or len(requirement.members) < 2:
+            if not isinstance(requirement, Group) or len(requirement.members) < 2 or culprit in requirement.members:
                 continue
             hit = [m for m in requirement.members if culprit in singles.get(m, frozenset((m,)))]
             excess = len(hit) - (len(requirement.members) - requirement.at_least)
-            if excess <= 0 or culprit in requirement.members:
-                continue
-            changes: list[Component] = []
-            words: list[str] = []
+            moved: dict[str, tuple[Component, str]] = {}
             for member in reversed(hit):
+                if len(moved) == excess:
+                    break
                 record = inventory.components[member]
                 needs = [*(r for r in record.requires if isinstance(r, str)), *filter(None, [record.container])]
-                need = next((n for n in needs if n == culprit or culprit in singles.get(n, frozenset())), None)
-                others = [] if need is None else _alternatives(inventory, singles, need, culprit)
-                if need is None or not others:
-                    continue
-                other = others[len(changes) % len(others)]
-                changes.append(_swap(record, need, other))
-                words.append(
-                    f"move {member} from {need} to {other}"
-                    if need == record.container
-                    else f"make {member} depend on {other} instead of {need}"
-                )
-                if len(changes) == excess:
-                    return [Fix("; ".join(words), tuple(changes))]
-    return []
+                carriers = [n for n in needs if n == culprit or culprit in singles.get(n, frozenset())]
+                others = _alternatives(inventory, singles, carriers[0], culprit) if len(carriers) == 1 else []
+                if others:
+                    (need,) = carriers
+                    other = others[len(moved) % len(others)]
+                    verb = f"move {member} from {need} to" if need == record.container else f"make {member} depend on"
+                    text = f"{verb} {other}" + ("" if need == record.container else f" instead of {need}")
+                    moved[member] = (_swap(record, need, other), text)
+            if excess > 0 and len(moved) == excess:
+                per_group.append(moved)
+    fixes = [Fix("; ".join(t for _, t in m.values()), tuple(c for c, _ in m.values())) for m in per_group]
+    if len(per_group) > 1:
+        every = {member: change for m in per_group for member, change in m.items()}
+        fixes.append(Fix("; ".join(t for _, t in every.values()), tuple(c for c, _ in every.values())))
+    return fixes
 
 
 def _peers(
@@ -476,11 +560,17 @@ def _slo_fixes(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
     """For a service below its objective: the fixes of its own single points of failure, likeliest first."""
     (service,) = finding["breaks"]
     inventory: Inventory = graph.graph["inventory"]
-    singles = single_failures(graph, [service])[service] - {service}
+    culprits = single_failures(graph, [service])[service] - {service}
+    singles = single_failures(graph)
+    owners = [
+        c
+        for c in cone(graph, [service])
+        if isinstance(c, str) and any(isinstance(r, Group) for r in inventory.components[c].requires)
+    ]
     fixes = []
-    for culprit in sorted(singles, key=lambda c: -(1 - inventory.components[c].availability))[:3]:
-        fixes += _moves(inventory, single_failures(graph), culprit)[:1]
-        fixes += _peers(graph, inventory, single_failures(graph), culprit)[:1]
+    for culprit in sorted(culprits, key=lambda c: -(1 - inventory.components[c].availability))[:3]:
+        fixes += _moves(inventory, singles, culprit, owners)[:1]
+        fixes += _peers(graph, inventory, singles, culprit)[:1]
     return fixes
 
 
@@ -515,11 +605,17 @@ def verify(
     }
     if any(b - a > 1e-12 for b, a in availability.values()):
         return None  # a change that makes any service worse is no fix
-    if finding["kind"] in ("spof", "illusory"):
+    if finding["kind"] == "spof":
         (culprit,) = finding["components"]
-        still = {s["component"] for s in after["spofs"]}
-        if culprit in still:
-            return None
+        if not set(finding["breaks"]) <= set(affected) or culprit in new:
+            return None  # the culprit still takes down a service it broke
+    elif finding["kind"] == "illusory":
+        (culprit,) = finding["components"]
+        owners = set(finding["groups"])
+        if culprit in new or not owners <= sub.components.keys():
+            return None  # still a SPOF, or a group it defeats is beyond what the change reaches
+        if any(e["group_of"] in owners and culprit in e["shared"] for e in after["illusory_redundancy"]):
+            return None  # it still defeats one of the groups
     elif finding["kind"] == "capacity":
         (service,) = finding["breaks"]
         groups = [g for g in capacity.headroom(after_graph)["groups"] if g["service"] == service]

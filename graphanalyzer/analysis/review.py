@@ -1,6 +1,7 @@
 """The review: what a design review needs, gathered from the other analyses.
 
-SPOFs with double faults (order 2), the complexity numbers, the services x
+The audit first (the verdict per service and the :data:`AUDITED` costliest risks
+with verified fixes), then SPOFs with double faults (order 2), the complexity numbers, the services x
 failure-domain matrix, "what if" for the components with the largest blast radius
 (each unplugged alone, with the shortest chains of reasons), the input's digest,
 and the findings: every SPOF and every redundancy group that one failure defeats,
@@ -36,6 +37,7 @@ from typing import Any
 import networkx as nx
 
 from graphanalyzer import __version__
+from graphanalyzer.analysis.audit import audit
 from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
@@ -44,6 +46,8 @@ from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory
 from graphanalyzer.render.text import listing, plural
 
+#: How many of the costliest risks the review's audit proposes fixes for.
+AUDITED = 5
 #: How many of the largest blast radii get a "what if" section, and how many services each explains.
 WHAT_IF = 3
 EXPLAINED = 5
@@ -68,6 +72,7 @@ def review(graph: nx.DiGraph[Node]) -> dict[str, Any]:
     return {
         "inventory": inventory.name,
         "services": len(inventory.services()),
+        "audit": audit(graph, top=AUDITED) if inventory.services() else None,
         "findings": said,
         "domains": matrix(graph),
         "spof": found,

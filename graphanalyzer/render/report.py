@@ -23,7 +23,7 @@ Markdown nested beyond markdown-it's limit is refused with an error.
 
 from __future__ import annotations
 
-import html as htmlmod
+import html
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,7 +32,7 @@ from markdown_it import MarkdownIt
 
 from graphanalyzer.errors import GraphanalyzerError
 from graphanalyzer.render.markdown import cell, explanation
-from graphanalyzer.render.text import listing
+from graphanalyzer.render.text import audit_releases, audit_services, downtime_text, listing, percent_text
 
 #: Rows of each table a report shows (all of them are in --format json).
 MOST = 40
@@ -84,6 +84,7 @@ class Report:
 def build_report(data: dict[str, Any]) -> Report:
     """The report of a review (``analysis.review.review``, with ``diagram``: a Figure)."""
     sections = (
+        verdict_section(data["audit"]) if data.get("audit") else None,
         findings_section(data),
         domains_section(data),
         diagram_section(data),
@@ -104,6 +105,63 @@ def footer(data: dict[str, Any]) -> str:
 
 def _plural(n: int, thing: str, many: str | None = None) -> str:
     return f"{n:,} {thing if n == 1 else (many or thing + 's')}"
+
+
+def verdict_section(audit: dict[str, Any]) -> Section:
+    """The audit's verdict: each service against its SLO, then the risks to fix first with their measured gains.
+
+    ``audit`` is ``analysis.audit.audit``'s result; every number in it was computed
+    by the engine (fixes on the fixed design).
+    """
+    services = audit["services"]
+    missing = [sid for sid, s in services.items() if s["meets_slo"] is False]
+    with_slo = [sid for sid, s in services.items() if s["meets_slo"] is not None]
+    worst = max(services, key=lambda sid: services[sid]["downtime_minutes_per_year"], default=None)
+    if not services:
+        summary = "No services to audit."
+    elif missing:
+        of = _plural(len(with_slo), "service")
+        summary = f"**{len(missing):,} of {of} with an SLO miss it**: {listing(missing)}."
+    elif with_slo:
+        summary = f"**Every service with an SLO meets it** ({len(with_slo):,} of {_plural(len(services), 'service')})."
+    else:
+        summary = f"**No service sets an SLO** ({_plural(len(services), 'service')}): availability only."
+    if worst is not None:
+        w = services[worst]
+        summary += (
+            f" The least available is {worst}: {percent_text(w['availability'])}, "
+            f"about {downtime_text(w['downtime_minutes_per_year'])} down a year."
+        )
+    # The services that miss their SLO, then the least available: the rest are in `audit`'s own output.
+    order = sorted(services, key=lambda sid: (services[sid]["meets_slo"] is not False, -_down(services[sid])))
+    rows = audit_services({"services": {sid: services[sid] for sid in order[:SHOWN]}})
+    header = ["service", "availability", "SLO", "down/yr", "method", "carried by"]
+    table = _table(header, rows, "lrlrll") + _more(len(services), SHOWN)
+    head = "### Per service" if len(services) <= SHOWN else "### Services missing their SLO, then the least available"
+    blocks: list[Block] = [summary, f"{head}\n\n{table}"]
+    fixes = [r for r in audit["risks"] if r["fix"] is not None]
+    lines = ["### Fix first", ""]
+    for risk in fixes:
+        fix, gain = risk["fix"], risk["fix"]["gain"]
+        sentence = f"saves {downtime_text(gain['downtime_minutes_per_year'])} of downtime a year"
+        if gain["spofs_removed"]:
+            sentence += f" and removes the SPOF{'s' if len(gain['spofs_removed']) > 1 else ''} "
+            sentence += listing(gain["spofs_removed"])
+        lines.append(f"- **{risk['id']}** {cell(risk['finding'])}. Fix: {cell(fix['description'])}; {sentence}.")
+    if not fixes:
+        lines.append("No fix from the audit's vocabulary removes a risk here without making a service worse.")
+    for row in audit_releases(audit):
+        lines.append(f"- **{row[0]}** {cell(row[1])}. Fix: {cell(row[2])} (release time {cell(row[3])}).")
+    rest = audit["risks_found"] - len(fixes)
+    if rest:
+        more = f"{_plural(rest, 'other risk')}: the findings below say what they are; `audit --top 0` looks for a fix"
+        lines.extend(["", f"{more} for every one."])
+    blocks.append("\n".join(lines))
+    return Section("Verdict", tuple(blocks))
+
+
+def _down(service: dict[str, Any]) -> float:
+    return float(service["downtime_minutes_per_year"])
 
 
 def findings_section(data: dict[str, Any]) -> Section:
@@ -359,22 +417,22 @@ def report_html(report: Report) -> str:
     body = [f"<h1>{_PARSER.renderInline(report.title)}</h1>"]
     for section in report.sections:
         anchor = re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-")
-        body.append(f'<section id="{anchor}">\n<h2>{htmlmod.escape(section.title)}</h2>')
+        body.append(f'<section id="{anchor}">\n<h2>{html.escape(section.title)}</h2>')
         for block in section.blocks:
             if isinstance(block, Fold):
                 inner = render_markdown(block.markdown)
-                body.append(f"<details><summary>{htmlmod.escape(block.summary)}</summary>\n{inner}</details>")
+                body.append(f"<details><summary>{html.escape(block.summary)}</summary>\n{inner}</details>")
             elif isinstance(block, Figure) and block.svg:  # the caption is in the picture
                 body.append(f"<figure>{_inline(block.svg)}</figure>")
             elif isinstance(block, Figure):
-                body.append(f"<p><em>{htmlmod.escape(block.caption)}</em></p>")
+                body.append(f"<p><em>{html.escape(block.caption)}</em></p>")
             else:
                 rendered = render_markdown(block)
                 if section.states:
                     rendered = re.sub(r"<td>(up|degraded|down)\b", r'<td class="\1">\1', rendered)
                 body.append(rendered)
         body.append("</section>")
-    title = htmlmod.escape(htmlmod.unescape(report.title))  # the title is Markdown text: entities, no tags
+    title = html.escape(html.unescape(report.title))  # the title is Markdown text: entities, no tags
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
