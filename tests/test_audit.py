@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,33 @@ def _rounded(value: object) -> object:
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+cut_families = st.lists(st.frozensets(st.sampled_from("abcdefgh"), min_size=1, max_size=3), min_size=1, max_size=12)
+
+
+@given(cut_families, st.lists(st.floats(0.0, 0.5), min_size=8, max_size=8))
+def test_the_pair_sum_and_the_disjoint_bound_agree_with_their_definitions(
+    family: list[frozenset[str]], chances: list[float]
+) -> None:
+    q = dict(zip("abcdefgh", chances, strict=True))
+    cuts = list(dict.fromkeys(family))
+    p = [audit._chance(cut, q) for cut in cuts]
+    slow = sum(audit._chance(cuts[i] | cuts[j], q) for i in range(len(cuts)) for j in range(i + 1, len(cuts)))
+    assert audit._pairs(cuts, p, q) == pytest.approx(slow, abs=1e-12)
+    union = 0.0  # the chance that any cut set happens, by enumerating every failure pattern
+    for pattern in itertools.product((False, True), repeat=8):
+        failed = {c for c, down in zip("abcdefgh", pattern, strict=True) if down}
+        if any(cut <= failed for cut in cuts):
+            union += math.prod(q[c] if c in failed else 1 - q[c] for c in "abcdefgh")
+    assert audit._disjoint(cuts, p) <= union + 1e-12
+
+
+@settings(max_examples=30)
+@given(inventories(max_components=8, with_text=False))
+def test_diagrams_shared_by_several_targets_give_each_its_own_answer(inventory: Inventory) -> None:
+    graph = build(inventory)
+    targets = list(inventory.components)[:5]
+    together = exact.unavailabilities(graph, targets, 100_000, batch=3)
+    for target in targets:
+        assert together[target] == pytest.approx(exact.unavailability(graph, target), abs=1e-12)

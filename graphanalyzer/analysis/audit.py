@@ -42,11 +42,12 @@ its finding is never proposed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
@@ -65,8 +66,8 @@ BOUND_ORDER = 3
 #: Contributors listed per service.
 CONTRIBUTORS = 5
 #: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
-#: Overlapping pairs of cut sets the bound visits at most (beyond, its error takes the likeliest cut set alone).
-MOST_OVERLAPS = 2_000_000
+#: Overlapping pairs of cut sets the bound visits at most (beyond, its lower end is that of disjoint cut sets).
+MOST_OVERLAPS = 100_000
 #: A move fix moves members of at most this many groups (a culprit that defeats more needs another fix).
 MOST_GROUPS = 12
 INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
@@ -129,7 +130,7 @@ def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int 
     if not chosen:
         raise UsageError("the inventory has no services: name targets with --service")
     families = minimal_cut_sets(graph, chosen, BOUND_ORDER)
-    services = {target: verdict(graph, target, families[target]) for target in chosen}
+    services = verdicts(graph, chosen, families)
     single = spof.spof(graph, chosen)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
@@ -203,18 +204,33 @@ def releases(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
 # Verdicts
 
 
-def verdict(graph: nx.DiGraph[Node], target: str, family: Iterable[frozenset[str]]) -> dict[str, Any]:
-    """One target's availability (exact or bound), SLO, downtime per year and contributors."""
+def verdicts(
+    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
+) -> dict[str, dict[str, Any]]:
+    """:func:`verdict` of each target, the exact ones computed together (what their cones share, once)."""
+    components = {t: [c for c in cone(graph, [t]) if isinstance(c, str)] for t in targets}
+    small = [t for t in targets if len(components[t]) <= EXACT_COMPONENTS]
+    found = exact.unavailabilities(graph, small, EXACT_NODES)
+    return {t: verdict(graph, t, families[t], found.get(t), components[t]) for t in targets}
+
+
+def verdict(
+    graph: nx.DiGraph[Node],
+    target: str,
+    family: Iterable[frozenset[str]],
+    unavailable: float | None = None,
+    components: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """One target's availability (exact when ``unavailable`` is given, else the bound), SLO, downtime, contributors.
+
+    ``components``: those of the target's cone, when known.
+    """
     inventory: Inventory = graph.graph["inventory"]
-    q = {cid: 1 - inventory.components[cid].availability for cid in cone(graph, [target]) if isinstance(cid, str)}
+    if components is None:
+        components = (c for c in cone(graph, [target]) if isinstance(c, str))
+    q = {cid: 1 - inventory.components[cid].availability for cid in components}
     cuts = sorted(family, key=lambda cut: (-_chance(cut, q), sorted(cut)))
-    unavailable, method, error = None, "exact", None
-    if len(q) <= EXACT_COMPONENTS:
-        try:
-            unavailable = exact.unavailability(graph, target, EXACT_NODES)
-            error = 0.0
-        except exact.TooLarge:
-            pass
+    method, error = "exact", 0.0
     if unavailable is None:
         unavailable, error = bound(cuts, q, BOUND_ORDER)
         method = "bound"
@@ -250,18 +266,38 @@ def bound(cuts: Sequence[frozenset[str]], q: dict[str, float], order: int) -> tu
     """
     chances = [_chance(cut, q) for cut in cuts]
     figure = 1 - math.prod(1 - p for p in chances)
+    lower = _disjoint(cuts, chances)
     pairs = _pairs(cuts, chances, q)
-    lower = max(chances, default=0.0) if pairs is None else max(sum(chances) - pairs, max(chances, default=0.0))
+    if pairs is not None:
+        lower = max(lower, sum(chances) - pairs)
     return figure, (figure - lower) + _more_than(order, list(q.values()))
+
+
+def _disjoint(cuts: Sequence[frozenset[str]], chances: list[float]) -> float:
+    """A lower bound: the chance that any of a family of cut sets sharing no component happens.
+
+    Such cut sets fail independently, and each takes the target down; the family
+    is chosen greedily, likeliest first.
+
+    >>> round(_disjoint([frozenset("ab"), frozenset("bc"), frozenset("d")], [0.1, 0.05, 0.2]), 12)
+    0.28
+    """
+    used: set[str] = set()
+    kept = 1.0
+    for cut, chance in sorted(zip(cuts, chances, strict=True), key=lambda pair: -pair[1]):
+        if used.isdisjoint(cut):
+            used |= cut
+            kept *= 1 - chance
+    return 1 - kept
 
 
 def _pairs(cuts: Sequence[frozenset[str]], chances: list[float], q: dict[str, float]) -> float | None:
     """The sum over pairs of cut sets of the chance both happen; None when there are too many overlaps to visit.
 
     Disjoint pairs are independent: their sum is ``(sum P)^2 - sum P^2`` halved.
-    Pairs that share components are visited through an index from component to
-    cut sets (each pair once, at the least id they share) and corrected to
-    ``P(Ci | Cj)``.
+    Pairs that share components are found through an index from component to cut
+    sets, each once, and corrected from ``P(Ci) P(Cj)`` to ``P(Ci | Cj)``: ``P(Ci)``
+    times the chances of the components of ``Cj`` not in ``Ci`` (with numpy).
 
     >>> q = {"a": 0.1, "b": 0.2, "c": 0.5}
     >>> cuts = [frozenset("ab"), frozenset("bc"), frozenset("c")]
@@ -278,13 +314,25 @@ def _pairs(cuts: Sequence[frozenset[str]], chances: list[float], q: dict[str, fl
         return None
     total = sum(chances)
     pairs = (total * total - sum(p * p for p in chances)) / 2
-    for cid, at in index.items():
-        for n, i in enumerate(at):
-            first = cuts[i]
-            for j in at[n + 1 :]:
-                if min(first & cuts[j]) == cid:
-                    pairs += _chance(first | cuts[j], q) - chances[i] * chances[j]
-    return pairs
+    shared = [np.asarray(at) for at in index.values() if len(at) > 1]
+    if not shared:
+        return pairs
+    position = {cid: k for k, cid in enumerate(q)}
+    table = np.full((len(cuts), max(map(len, cuts))), -1)
+    for i, cut in enumerate(cuts):
+        table[i, : len(cut)] = [position[cid] for cid in cut]
+    firsts, seconds = [], []
+    for at in shared:
+        upper = np.triu_indices(len(at), 1)
+        firsts.append(at[upper[0]])
+        seconds.append(at[upper[1]])
+    key = np.unique(np.concatenate(firsts) * len(cuts) + np.concatenate(seconds))  # each pair once, first < second
+    one, other = key // len(cuts), key % len(cuts)
+    a, b = table[one], table[other]
+    in_a = ((b[:, :, None] == a[:, None, :]) & (a[:, None, :] >= 0)).any(axis=2) | (b < 0)
+    chance = np.asarray(chances)
+    union = chance[one] * np.where(in_a, 1.0, np.asarray(list(q.values()))[b]).prod(axis=1)
+    return pairs + float((union - chance[one] * chance[other]).sum())
 
 
 def _more_than(k: int, chances: list[float]) -> float:
@@ -597,14 +645,7 @@ def verify(
     old, new = {s["component"] for s in before["spofs"]}, {s["component"] for s in after["spofs"]}
     if new - old - touched:
         return None  # a change that brings a new single point of failure is no fix
-    # Removed: no longer a SPOF of any audited service (those the change cannot reach keep theirs).
-    removed = sorted(c for c in old - new if breaks.get(c, set()) <= set(affected))
-    families = minimal_cut_sets(after_graph, affected, BOUND_ORDER)
-    availability = {
-        s: [services[s]["availability"], verdict(after_graph, s, families[s])["availability"]] for s in affected
-    }
-    if any(b - a > 1e-12 for b, a in availability.values()):
-        return None  # a change that makes any service worse is no fix
+    # The finding first (a spof run answers it), then the availability of every service the change reaches.
     if finding["kind"] == "spof":
         (culprit,) = finding["components"]
         if not set(finding["breaks"]) <= set(affected) or culprit in new:
@@ -621,11 +662,17 @@ def verify(
         groups = [g for g in capacity.headroom(after_graph)["groups"] if g["service"] == service]
         if not groups or min(g["tolerates"] for g in groups) < 1:
             return None
-    elif finding["kind"] == "slo":
+    families = minimal_cut_sets(after_graph, affected, BOUND_ORDER)
+    fixed_verdicts = verdicts(after_graph, affected, families)
+    availability = {s: [services[s]["availability"], fixed_verdicts[s]["availability"]] for s in affected}
+    if any(b - a > 1e-12 for b, a in availability.values()):
+        return None  # a change that makes any service worse is no fix
+    if finding["kind"] == "slo":
         (service,) = finding["breaks"]
-        slo = services[service]["slo"]
-        if service not in availability or availability[service][1] < slo:
+        if service not in availability or availability[service][1] < services[service]["slo"]:
             return None
+    # Removed: no longer a SPOF of any audited service (those the change cannot reach keep theirs).
+    removed = sorted(c for c in old - new if breaks.get(c, set()) <= set(affected))
     return {
         "spofs_removed": removed,
         "availability": availability,

@@ -27,6 +27,7 @@ what SCRAM reports as MIF (Birnbaum), RAW, and CIF (Fussell-Vesely in its reduct
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Sequence
 from typing import Any
@@ -59,7 +60,7 @@ class _Diagrams:
         self.notup: dict[Node, autoref.Function] = {}
         self.variable: dict[str, str] = {}
         self.probability: dict[str, float] = {}
-        self.memo: dict[Any, float] = {}
+        self.memo: dict[int, tuple[float, float]] = {}
         nodes, succ, _ = internals(graph)
         bdd, down, notup = self.bdd, self.down, self.notup
 
@@ -69,8 +70,10 @@ class _Diagrams:
             if gate is None:
                 d = n = bdd.var(self.variable[node])  # type: ignore[index]
                 for r in requirements:
-                    d, n = d | down.get(r, bdd.false), n | notup.get(r, bdd.false)
-                return d, n
+                    d = d | down.get(r, bdd.false)
+                    if degraded:
+                        n = n | notup.get(r, bdd.false)
+                return d, n if degraded else bdd.false
             alive = [~down.get(m, bdd.false) for m in requirements]
             d = ~_at_least(bdd, gate.at_least, alive)
             if not degraded:  # only "down" is wanted: "not up" stays false
@@ -102,17 +105,27 @@ class _Diagrams:
                     raise TooLarge(f"the inventory is too large for --exact (over {limit:,} diagram nodes)")
 
     def chance(self, u: autoref.Function) -> float:
-        """The probability that ``u`` holds (Shannon expansion, memoized)."""
+        """The probability that ``u`` holds (Shannon expansion over the diagram's own nodes, memoized)."""
+        return self._both(u)[0]
+
+    def _both(self, u: autoref.Function) -> tuple[float, float]:
+        """``(P(u), P(not u))``, each summed on its own so that neither is one minus a number near one.
+
+        A negated edge swaps the pair; a node's pair is its variable's chance of
+        each branch (``high`` when the component failed) times the branch's pair.
+        """
+        if u.negated:
+            held, failed = self._both(~u)
+            return failed, held
         bdd = self.bdd
         if u == bdd.true:
-            return 1.0
-        if u == bdd.false:
-            return 0.0
-        key = (u.node, u.negated)
+            return 1.0, 0.0
+        key = u.node
         if key not in self.memo:
-            v = str(u.var)  # a constant was handled above: u has a top variable
-            p = self.probability[v]
-            self.memo[key] = p * self.chance(bdd.let({v: True}, u)) + (1 - p) * self.chance(bdd.let({v: False}, u))
+            p = self.probability[str(u.var)]
+            assert u.high is not None and u.low is not None  # a node that is not a constant has both branches
+            high, low = self._both(u.high), self._both(u.low)
+            self.memo[key] = (p * high[0] + (1 - p) * low[0], p * high[1] + (1 - p) * low[1])
         return self.memo[key]
 
     def close(self) -> None:
@@ -139,6 +152,30 @@ def unavailability(graph: nx.DiGraph[Node], target: str, limit: int | None = Non
         return diagrams.chance(diagrams.down[target])
     finally:
         diagrams.close()
+
+
+def unavailabilities(graph: nx.DiGraph[Node], targets: Sequence[str], limit: int, batch: int = 4) -> dict[str, float]:
+    """:func:`unavailability` of each target whose diagram stays within ``limit`` nodes (the others are left out).
+
+    Targets are taken ``batch`` at a time in one diagram, so that what their cones
+    share is built once; a batch that grows past ``limit`` nodes a target is done
+    target by target.
+    """
+    found: dict[str, float] = {}
+    for start in range(0, len(targets), batch):
+        chosen = list(targets[start : start + batch])
+        try:
+            diagrams = _Diagrams(graph, chosen, limit * len(chosen), degraded=False)
+        except TooLarge:
+            for target in chosen:
+                with contextlib.suppress(TooLarge):
+                    found[target] = unavailability(graph, target, limit)
+            continue
+        try:
+            found.update((target, diagrams.chance(diagrams.down[target])) for target in chosen)
+        finally:
+            diagrams.close()
+    return found
 
 
 def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top: int = 0) -> dict[str, Any]:
