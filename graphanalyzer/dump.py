@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 
-from graphanalyzer.model import DEFAULT_AVAILABILITY, SECTIONS, Component, Group, Inventory
+from graphanalyzer.model import DEFAULT_AVAILABILITY, SECTIONS, Component, Distribution, Group, Inventory
 from graphanalyzer.yamltext import NULLS
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./(][A-Za-z0-9_./()+=$^~-]*")
@@ -98,6 +100,8 @@ def component_fields(component: Component, *, with_kind: bool) -> str:
         fields.append(f'"availability": {_number(component.availability)}')
     if component.slo is not None:
         fields.append(f'"slo": {_number(component.slo)}')
+    if component.bandwidth is not None:
+        fields.append(f'"bandwidth": {quoted(_bandwidth(component.bandwidth))}')
     if component.description is not None:
         fields.append(f'"description": {quoted(component.description)}')
     if component.owner is not None:
@@ -127,7 +131,46 @@ def dumps(inventory: Inventory) -> str:
             lines.append(f"{section}:")
             with_kind = section == "components"
             lines.extend(f"  {scalar(c.id)}: {component_fields(c, with_kind=with_kind)}" for c in by_section[section])
+    if inventory.distributions:
+        lines.append("distributions:")
+        for d in inventory.distributions:
+            written = ", ".join(f"{quoted(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in _release(d))
+            lines.append(f"  {scalar(d.name)}: {{{written}}}")
     return "\n".join(lines) + "\n"
+
+
+def _release(distribution: Distribution) -> list[tuple[str, Any]]:
+    """A distribution's fields as written: quantities with their units, receivers listed."""
+    from graphanalyzer import units
+
+    fields: list[tuple[str, Any]] = [
+        ("artifact", _quantity(distribution.artifact, units.size_text, units.size, "B")),
+        ("from", list(distribution.sources)),
+        ("to", list(distribution.receivers)),
+    ]
+    if distribution.window is not None:
+        fields.append(("window", _quantity(distribution.window, units.duration_text, units.duration, "s")))
+    if distribution.scheme != "central":
+        fields.append(("scheme", distribution.scheme))
+    return fields
+
+
+def _bandwidth(bits_per_second: float) -> str:
+    from graphanalyzer import units
+
+    return _quantity(bits_per_second, units.bandwidth_text, units.bandwidth, "bit/s")
+
+
+def _quantity(value: float, shown: Callable[[float], str], read: Callable[[str], float], unit: str) -> str:
+    """A quantity as people write it (``1 Gbit/s``) when that reads back as the same number, else in ``unit``.
+
+    >>> from graphanalyzer import units
+    >>> _quantity(1e9, units.bandwidth_text, units.bandwidth, "bit/s"), _quantity(1.234567e9, units.bandwidth_text,
+    ...     units.bandwidth, "bit/s")
+    ('1 Gbit/s', '1234567000.0 bit/s')
+    """
+    text = shown(value)
+    return text if read(text) == value else f"{_number(value)} {unit}"
 
 
 def dumps_block(inventory: Inventory) -> str:
@@ -167,6 +210,16 @@ def dumps_block(inventory: Inventory) -> str:
                 fields = _block_fields(component, with_kind=section == "components")
                 lines.append(f"  {_text(component.id)}:" + ("" if fields else " {}"))
                 lines.extend(f"    {line}" for line in fields)
+    if inventory.distributions:
+        lines.append("distributions:")
+        for d in inventory.distributions:
+            lines.append(f"  {_text(d.name)}:")
+            for key, value in _release(d):
+                if isinstance(value, list):
+                    head, *rest = _id_list(tuple(value), 4 + len(key) + 2)
+                    lines += [f"    {key}:{head}", *(f"    {r}" for r in rest)]
+                else:
+                    lines.append(f"    {key}: {_text(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -226,6 +279,10 @@ def _block_fields(component: Component, *, with_kind: bool) -> list[str]:
         lines.append(f"capacity: {_number(component.capacity)}")
     if component.availability != DEFAULT_AVAILABILITY:
         lines.append(f"availability: {_number(component.availability)}")
+    if component.slo is not None:
+        lines.append(f"slo: {_number(component.slo)}")
+    if component.bandwidth is not None:
+        lines.append(f"bandwidth: {_text(_bandwidth(component.bandwidth))}")
     if component.description is not None:
         lines.append(f"description: {_text(component.description)}")
     if component.owner is not None:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import inventories
 
-from graphanalyzer.dump import dumps
+from graphanalyzer.cli import resolve
+from graphanalyzer.dump import dumps, dumps_block
 from graphanalyzer.errors import InventoryError
 from graphanalyzer.inventory import MAX_BYTES, load
-from graphanalyzer.model import DEFAULT_AVAILABILITY, Group
+from graphanalyzer.model import DEFAULT_AVAILABILITY, Distribution, Group, Inventory
 
 DESIGN_EXAMPLE = """\
 inventory: birdsite            # name (required)
@@ -324,3 +328,21 @@ def test_one_problem_is_one_line_whatever_the_input_echoes(tmp_path: Path, break
     lines = str(caught.value).splitlines()
     assert len(lines) == len(caught.value.problems) >= 2
     assert all(line.startswith(f"{path}:") for line in lines)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("dump", [dumps, dumps_block])
+def test_every_example_dumps_and_loads_back_whole(name: str, dump: Callable[[Inventory], str], tmp_path: Path) -> None:
+    """slo, bandwidth and distributions too: `audit --apply` and the importers write through these."""
+    original = load(resolve(name))
+    path = tmp_path / "dumped.yaml"
+    path.write_text(dump(original), encoding="utf-8")
+    loaded = load(path)
+    assert loaded.components == original.components
+
+    def releases(inventory: Inventory) -> list[Distribution]:
+        return [replace(d, origin=None) for d in inventory.distributions]
+
+    assert releases(loaded) == releases(original)
+    if dump is dumps:
+        assert loaded.accepted == original.accepted
