@@ -234,13 +234,3 @@ def test_the_pair_sum_and_the_disjoint_bound_agree_with_their_definitions(
         if any(cut <= failed for cut in cuts):
             union += math.prod(q[c] if c in failed else 1 - q[c] for c in "abcdefgh")
     assert audit._disjoint(cuts, p) <= union + 1e-12
-
-
-@settings(max_examples=30)
-@given(inventories(max_components=8, with_text=False))
-def test_diagrams_shared_by_several_targets_give_each_its_own_answer(inventory: Inventory) -> None:
-    graph = build(inventory)
-    targets = list(inventory.components)[:5]
-    together = exact.unavailabilities(graph, targets, 100_000, batch=3)
-    for target in targets:
-        assert together[target] == pytest.approx(exact.unavailability(graph, target), abs=1e-12)

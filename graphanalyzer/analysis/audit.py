@@ -229,10 +229,12 @@ def verdict(
     if components is None:
         components = (c for c in cone(graph, [target]) if isinstance(c, str))
     q = {cid: 1 - inventory.components[cid].availability for cid in components}
-    cuts = sorted(family, key=lambda cut: (-_chance(cut, q), sorted(cut)))
+    chance = {cut: _chance(cut, q) for cut in family}
+    cuts = sorted(chance, key=lambda cut: (-chance[cut], sorted(cut)))
+    chances = [chance[cut] for cut in cuts]
     method, error = "exact", 0.0
     if unavailable is None:
-        unavailable, error = bound(cuts, q, BOUND_ORDER)
+        unavailable, error = bound(cuts, q, BOUND_ORDER, chances)
         method = "bound"
     availability = 1 - unavailable
     slo = inventory.components[target].slo
@@ -243,7 +245,7 @@ def verdict(
         "slo": slo,
         "meets_slo": None if slo is None else availability >= slo,
         "downtime_minutes_per_year": unavailable * MINUTES_PER_YEAR,
-        "contributors": contributors(graph, cuts, q, unavailable),
+        "contributors": contributors(graph, cuts, chances, unavailable),
     }
 
 
@@ -251,7 +253,9 @@ def _chance(cut: Iterable[str], q: dict[str, float]) -> float:
     return math.prod(q[c] for c in cut)
 
 
-def bound(cuts: Sequence[frozenset[str]], q: dict[str, float], order: int) -> tuple[float, float]:
+def bound(
+    cuts: Sequence[frozenset[str]], q: dict[str, float], order: int, chances: Sequence[float] | None = None
+) -> tuple[float, float]:
     """Unavailability from the minimal cut sets of up to ``order`` components, and its error.
 
     The figure is the min-cut upper bound ``1 - prod(1 - P(C))``.  The exact value
@@ -264,7 +268,8 @@ def bound(cuts: Sequence[frozenset[str]], q: dict[str, float], order: int) -> tu
     >>> round(figure, 9), error > 0
     (0.0010999, True)
     """
-    chances = [_chance(cut, q) for cut in cuts]
+    if chances is None:
+        chances = [_chance(cut, q) for cut in cuts]
     figure = 1 - math.prod(1 - p for p in chances)
     lower = _disjoint(cuts, chances)
     pairs = _pairs(cuts, chances, q)
@@ -273,7 +278,7 @@ def bound(cuts: Sequence[frozenset[str]], q: dict[str, float], order: int) -> tu
     return figure, (figure - lower) + _more_than(order, list(q.values()))
 
 
-def _disjoint(cuts: Sequence[frozenset[str]], chances: list[float]) -> float:
+def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float]) -> float:
     """A lower bound: the chance that any of a family of cut sets sharing no component happens.
 
     Such cut sets fail independently, and each takes the target down; the family
@@ -291,7 +296,7 @@ def _disjoint(cuts: Sequence[frozenset[str]], chances: list[float]) -> float:
     return 1 - kept
 
 
-def _pairs(cuts: Sequence[frozenset[str]], chances: list[float], q: dict[str, float]) -> float | None:
+def _pairs(cuts: Sequence[frozenset[str]], chances: Sequence[float], q: dict[str, float]) -> float | None:
     """The sum over pairs of cut sets of the chance both happen; None when there are too many overlaps to visit.
 
     Disjoint pairs are independent: their sum is ``(sum P)^2 - sum P^2`` halved.
@@ -346,19 +351,22 @@ def _more_than(k: int, chances: list[float]) -> float:
 
 
 def contributors(
-    graph: nx.DiGraph[Node], cuts: Sequence[frozenset[str]], q: dict[str, float], unavailable: float
+    graph: nx.DiGraph[Node], cuts: Sequence[frozenset[str]], chances: Sequence[float], unavailable: float
 ) -> list[dict[str, Any]]:
-    """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1)."""
+    """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1).
+
+    ``cuts`` come likeliest first, ``chances`` are theirs.
+    """
     inventory: Inventory = graph.graph["inventory"]
-    small = [cut for cut in cuts if len(cut) <= 2]
-    total = max(unavailable, sum(_chance(cut, q) for cut in cuts))
+    small = [(cut, p) for cut, p in zip(cuts, chances, strict=True) if len(cut) <= 2]
+    total = max(unavailable, sum(chances))
     listed = []
-    for cut in small[:CONTRIBUTORS]:
+    for cut, p in small[:CONTRIBUTORS]:
         ids = sorted(cut)
         entry: dict[str, Any] = {
             "component": " + ".join(ids),
             "kind": " + ".join(inventory.components[c].kind for c in ids),
-            "share": _chance(cut, q) / total if total else 0.0,
+            "share": p / total if total else 0.0,
         }
         if len(ids) > 1:
             entry["components"] = ids
