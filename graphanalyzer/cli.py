@@ -522,7 +522,7 @@ def report(
     force: ForceOption = False,
     format: FormatOption = None,
 ) -> None:
-    """A self-contained HTML report for a design review (--format markdown: the same, for a pull request).
+    """A self-contained HTML report for a design review, the audit's verdict first (--format markdown: for a PR).
 
     The HTML goes to NAME.html in the current folder (NAME: the inventory's name) unless -o says otherwise.
 

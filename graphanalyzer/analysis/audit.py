@@ -41,6 +41,7 @@ its finding is never proposed.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -53,7 +54,7 @@ from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, build, check_ids, cone
+from graphanalyzer.graph import Node, build, check_ids, cone, internals
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 
 MINUTES_PER_YEAR = 365.25 * 24 * 60
@@ -472,7 +473,7 @@ def propose(
 def candidates(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
     """Changes an architect would make for a finding, most local first (at most a handful)."""
     inventory: Inventory = graph.graph["inventory"]
-    singles = single_failures(graph)
+    singles = _singles(graph)
     fixes: list[Fix] = []
     if finding["kind"] in ("spof", "illusory"):
         (culprit,) = finding["components"]
@@ -486,16 +487,39 @@ def candidates(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
 
 
 def _alternatives(inventory: Inventory, singles: dict[Node, frozenset[str]], like: str, avoid: str) -> list[str]:
-    """Components of the same kind as ``like`` that ``avoid`` does not take down, nearest name first."""
-    kind = inventory.components[like].kind
-    return sorted(
+    """Components of the same kind as ``like`` that ``avoid`` does not take down, nearest name first (three)."""
+    return heapq.nsmallest(
+        3,
         (
             cid
-            for cid, c in inventory.components.items()
-            if c.kind == kind and cid != like and avoid not in singles.get(cid, frozenset((cid,)))
+            for cid in _of_kind(inventory, inventory.components[like].kind)
+            if cid != like and avoid not in singles.get(cid, frozenset((cid,)))
         ),
         key=lambda cid: (_distance(cid, like), cid),
-    )[:3]
+    )
+
+
+#: The ids of each kind of the inventory last asked about (fixes look for alternatives many times).
+_KINDS: dict[int, tuple[Inventory, dict[str, list[str]]]] = {}
+
+
+def _of_kind(inventory: Inventory, kind: str) -> list[str]:
+    kept = _KINDS.get(id(inventory))
+    if kept is None or kept[0] is not inventory:
+        index: dict[str, list[str]] = {}
+        for cid, component in inventory.components.items():
+            index.setdefault(component.kind, []).append(cid)
+        _KINDS.clear()
+        _KINDS[id(inventory)] = kept = (inventory, index)
+    return kept[1].get(kind, [])
+
+
+def _singles(graph: nx.DiGraph[Node]) -> dict[Node, frozenset[str]]:
+    """:func:`single_failures` of the whole graph, found once per graph (graphs are read-only)."""
+    found: dict[Node, frozenset[str]] | None = graph.graph.get("single_failures")
+    if found is None:
+        found = graph.graph["single_failures"] = single_failures(graph)
+    return found
 
 
 def _distance(a: str, b: str) -> int:
@@ -617,7 +641,7 @@ def _slo_fixes(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
     (service,) = finding["breaks"]
     inventory: Inventory = graph.graph["inventory"]
     culprits = single_failures(graph, [service])[service] - {service}
-    singles = single_failures(graph)
+    singles = _singles(graph)
     owners = [
         c
         for c in cone(graph, [service])
@@ -643,7 +667,8 @@ def verify(
     inventory: Inventory = graph.graph["inventory"]
     fixed = fix.apply(inventory)
     touched = {c.id for c in fix.changes}
-    affected = [s for s in services if _reaches(graph, s, touched)]
+    above = _above(graph, touched)
+    affected = [s for s in services if s in above]
     if not affected:
         return None
     sub = _restricted(fixed, affected)
@@ -688,8 +713,17 @@ def verify(
     }
 
 
-def _reaches(graph: nx.DiGraph[Node], service: str, touched: set[str]) -> bool:
-    return bool(touched & cone(graph, [service]))
+def _above(graph: nx.DiGraph[Node], touched: set[str]) -> set[Node]:
+    """The nodes whose cone holds a touched component (those in the graph): what needs them, directly or not."""
+    _, _, pred = internals(graph)
+    reached: set[Node] = {c for c in touched if c in pred}
+    stack = list(reached)
+    while stack:
+        for dependent in pred[stack.pop()]:
+            if dependent not in reached:
+                reached.add(dependent)
+                stack.append(dependent)
+    return reached
 
 
 def _restricted(inventory: Inventory, targets: list[str]) -> Inventory:
