@@ -37,7 +37,7 @@ from dd import autoref
 
 from graphanalyzer.analysis.chaos import measures
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below, sets_first
 
 #: The largest diagram (in BDD nodes) --exact builds before it gives up.
 MAX_NODES = 2_000_000
@@ -55,6 +55,7 @@ class _Diagrams:
     ) -> None:
         limit = limit or MAX_NODES
         self.graph = graph
+        self.degraded = degraded
         self.bdd = autoref.BDD()
         self.down: dict[Node, autoref.Function] = {}
         self.notup: dict[Node, autoref.Function] = {}
@@ -90,7 +91,9 @@ class _Diagrams:
                 self.variable[member] = name = f"x{len(self.variable)}"  # type: ignore[index]
                 bdd.declare(name)
                 self.probability[name] = 1.0 - nodes[member]["component"].availability
-        for members in sets_first(graph, cone(graph, chosen)):
+        reached = cone(graph, chosen)
+        small = 2 * len(reached) <= graph.number_of_nodes()  # a view of a small cone would still scan every node
+        for members in sets_below(graph, reached) if small else sets_first(graph, reached):
             cyclic = len(members) > 1 or any(m in succ[m] for m in members)
             changed = True
             while changed:  # once for a single node; to the greatest fixed point in a cycle
@@ -132,7 +135,8 @@ class _Diagrams:
         """Release the diagram's nodes while the manager lives (dd checks at exit)."""
         self.down.clear()
         self.notup.clear()
-        gc.collect()  # the memo cycles of _short hold nodes too
+        if self.degraded:
+            gc.collect()  # the capacity sums of _short (only with degraded) leave cycles that hold nodes
 
 
 def _depth_first(succ: Any, roots: Sequence[Node]) -> list[Node]:
