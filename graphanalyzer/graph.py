@@ -121,6 +121,26 @@ def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     return reached
 
 
+def needing(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
+    """The nodes that need these, directly or not, and these (those in the graph): a cone upside down.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> g = build(Inventory("x", {"r": Component("r", "rack"), "h": Component("h", "host", container="r"),
+    ...                           "s": Component("s", "service", requires=("h",))}))
+    >>> sorted(needing(g, ["h", "gone"]))
+    ['h', 's']
+    """
+    _, _, pred = internals(graph)
+    reached: set[Node] = {n for n in nodes if n in pred}
+    stack = list(reached)
+    while stack:
+        for dependent in pred[stack.pop()]:
+            if dependent not in reached:
+                reached.add(dependent)
+                stack.append(dependent)
+    return reached
+
+
 def on_cycles(graph: nx.DiGraph[Node]) -> set[Node]:
     """The nodes that may lie on a dependency cycle: all but those that need, or are needed by, no cycle.
 

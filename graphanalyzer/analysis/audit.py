@@ -54,7 +54,7 @@ from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, build, check_ids, cone, internals
+from graphanalyzer.graph import Node, build, check_ids, cone, needing
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 
 MINUTES_PER_YEAR = 365.25 * 24 * 60
@@ -667,7 +667,7 @@ def verify(
     inventory: Inventory = graph.graph["inventory"]
     fixed = fix.apply(inventory)
     touched = {c.id for c in fix.changes}
-    above = _above(graph, touched)
+    above = needing(graph, touched)
     affected = [s for s in services if s in above]
     if not affected:
         return None
@@ -711,19 +711,6 @@ def verify(
         "availability": availability,
         "downtime_minutes_per_year": sum((a - b) * MINUTES_PER_YEAR for b, a in availability.values()),
     }
-
-
-def _above(graph: nx.DiGraph[Node], touched: set[str]) -> set[Node]:
-    """The nodes whose cone holds a touched component (those in the graph): what needs them, directly or not."""
-    _, _, pred = internals(graph)
-    reached: set[Node] = {c for c in touched if c in pred}
-    stack = list(reached)
-    while stack:
-        for dependent in pred[stack.pop()]:
-            if dependent not in reached:
-                reached.add(dependent)
-                stack.append(dependent)
-    return reached
 
 
 def _restricted(inventory: Inventory, targets: list[str]) -> Inventory:

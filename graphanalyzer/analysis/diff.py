@@ -40,7 +40,7 @@ from graphanalyzer.analysis.cutsets import Family, cut_sets_of_one, minimal_cut_
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals
+from graphanalyzer.graph import Node, cone, needing
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
@@ -63,7 +63,7 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     touched = {*changed, *before.components.keys() ^ after.components.keys()}
     # A service whose cone holds nothing touched has the same cut sets, depth, support
     # and SPOFs before and after: only the others are worked out again.
-    above = _needing(old, touched & before.components.keys()) | _needing(new, touched & after.components.keys())
+    above = needing(old, touched & before.components.keys()) | needing(new, touched & after.components.keys())
     common = [sid for sid in after.services() if sid in above and sid in before.components]
     # A set of components can take a service down in one design and not in the other
     # only if it holds something whose failure reaches a touched component.
@@ -131,19 +131,6 @@ _MOST_REACHED = 24
 
 def _components(nodes: set[Node]) -> set[str]:
     return {n for n in nodes if isinstance(n, str)}
-
-
-def _needing(graph: nx.DiGraph[Node], nodes: set[str]) -> set[Node]:
-    """The nodes that need these, directly or not (and these): a cone upside down."""
-    _, _, pred = internals(graph)
-    reached: set[Node] = set(nodes)
-    stack = list(reached)
-    while stack:
-        for other in pred[stack.pop()]:
-            if other not in reached:
-                reached.add(other)
-                stack.append(other)
-    return reached
 
 
 def _cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
