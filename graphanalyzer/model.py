@@ -186,3 +186,19 @@ class Inventory:
         for component in self.components.values():
             counts[component.kind] = counts.get(component.kind, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def narrowest(components: Mapping[str, Component], ids: list[str]) -> list[str]:
+    """The ids that contain none of the others (a rack rather than its room and site).
+
+    >>> narrowest({"site": Component("site", "site"), "rack": Component("rack", "rack", container="site")},
+    ...           ["site", "rack"])
+    ['rack']
+    """
+    holding: set[str] = set()
+    for cid in ids:
+        walk = components[cid].container
+        while walk is not None:
+            holding.add(walk)
+            walk = components[walk].container
+    return [cid for cid in ids if cid not in holding]

@@ -43,7 +43,7 @@ from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import chains, unplug
 from graphanalyzer.graph import Node, internals
-from graphanalyzer.model import Group, Inventory
+from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
 
 #: How many of the costliest risks the review's audit proposes fixes for.
@@ -152,7 +152,7 @@ def findings(graph: nx.DiGraph[Node], found: dict[str, Any]) -> dict[str, Any]:
         shape = (
             components[owners[0]].kind,
             tuple(sorted({components[m].kind for m in members})),
-            tuple(sorted({components[c].kind for c in _narrowest(components, list(shared))})),
+            tuple(sorted({components[c].kind for c in narrowest(components, list(shared))})),
         )
         shapes.setdefault(shape, []).append((owners, Group(members, at_least), list(shared)))
     covered: set[str] = set()
@@ -320,9 +320,9 @@ def _pattern(
     enough = "both" if not quorum and sizes == [2] else ("all" if not quorum else "enough of them")
     by = " or ".join(f"one {_singular(k)}" for k in shared_kinds)
     owners, gate, shared = entries[0]
-    example = f"{owners[0]}: {listing(list(gate.members), 3)}, and {listing(_narrowest(components, shared), 2)}"
+    example = f"{owners[0]}: {listing(list(gate.members), 3)}, and {listing(narrowest(components, shared), 2)}"
     shared_ids = sorted({c for _, _, s in entries for c in s})
-    worst, lost = _worst(sorted({c for _, _, s in entries for c in _narrowest(components, s)}), spofs)
+    worst, lost = _worst(sorted({c for _, _, s in entries for c in narrowest(components, s)}), spofs)
     text = (
         f"{len(entries):,} {plural(owner_kind)} each need {head}, but {by} alone takes down {enough} (e.g. {example})"
     )
@@ -336,17 +336,6 @@ def _pattern(
         "services": lost,
         "groups_of": [o for owners, _, _ in entries for o in owners],
     }
-
-
-def _narrowest(components: Any, ids: list[str]) -> list[str]:
-    """The ids that contain none of the others (a rack rather than its room and site)."""
-    inside: set[str] = set()
-    for cid in ids:
-        walk = components[cid].container
-        while walk is not None:
-            inside.add(walk)
-            walk = components[walk].container
-    return [cid for cid in ids if cid not in inside]
 
 
 def _singular(kind: str) -> str:

@@ -65,7 +65,7 @@ from graphanalyzer.analysis.failure import DOWN, UP, State, because, propagate
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, check_ids, internals, is_gate
-from graphanalyzer.model import Component, Group, Inventory, number
+from graphanalyzer.model import Component, Group, Inventory, narrowest, number
 from graphanalyzer.render.dot import quote
 from graphanalyzer.render.text import listing, plural
 
@@ -792,7 +792,7 @@ def _junction_node(facts: _Facts, junction: _Junction) -> pydot.Node:
     attributes = {"shape": "circle", "width": '"0.3"', "fixedsize": "false", "fontsize": "8", "fillcolor": '"white"'}
     if junction.defeated:
         defeaters = list(dict.fromkeys(junction.defeated))
-        narrow = _narrowest(facts.inventory.components, defeaters)
+        narrow = narrowest(facts.inventory.components, defeaters)
         label += "\nlost with\n" + listing(_nearest_first(facts, junction, narrow), 1).replace(" and ", " +")
         tooltip += f"\none failure defeats it: {', '.join(defeaters)}"
         attributes.update(
@@ -812,17 +812,6 @@ def _nearest_first(facts: _Facts, junction: _Junction, ids: list[str]) -> list[s
     members = {m for gate in junction.gates for m in nodes[gate]["gate"].members}
     direct = {cid: sum(1 for m in members if cid in succ[m]) for cid in ids}
     return sorted(ids, key=lambda cid: (-direct[cid], natural(cid)))
-
-
-def _narrowest(components: Any, ids: list[str]) -> list[str]:
-    """The ids that contain none of the others (a rack rather than its room and site)."""
-    holding: set[str] = set()
-    for cid in ids:
-        walk = components[cid].container
-        while walk is not None:
-            holding.add(walk)
-            walk = components[walk].container
-    return [cid for cid in ids if cid not in holding]
 
 
 def _with(node: pydot.Node, attributes: dict[str, str]) -> pydot.Node:
