@@ -111,14 +111,7 @@ def load_read(name: str, path: Path | None, raw: bytes, *, use_cache: bool = Tru
 def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     """The nodes and everything they need, directly or not, in one traversal."""
     _, succ, _ = internals(graph)
-    reached: set[Node] = set(nodes)
-    stack = list(reached)
-    while stack:
-        for requirement in succ[stack.pop()]:
-            if requirement not in reached:
-                reached.add(requirement)
-                stack.append(requirement)
-    return reached
+    return _reached(succ, set(nodes))
 
 
 def needing(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
@@ -131,14 +124,18 @@ def needing(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     ['h', 's']
     """
     _, _, pred = internals(graph)
-    reached: set[Node] = {n for n in nodes if n in pred}
-    stack = list(reached)
+    return _reached(pred, {n for n in nodes if n in pred})
+
+
+def _reached(adjacency: Adjacency, start: set[Node]) -> set[Node]:
+    """``start`` and every node the adjacency leads to from it (``start`` is extended in place)."""
+    stack = list(start)
     while stack:
-        for dependent in pred[stack.pop()]:
-            if dependent not in reached:
-                reached.add(dependent)
-                stack.append(dependent)
-    return reached
+        for other in adjacency[stack.pop()]:
+            if other not in start:
+                start.add(other)
+                stack.append(other)
+    return start
 
 
 def on_cycles(graph: nx.DiGraph[Node]) -> set[Node]:
