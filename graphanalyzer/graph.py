@@ -182,7 +182,7 @@ def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterat
 
 
 def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:
-    """:func:`sets_first` over a cone (a set of nodes closed under requirements), by Tarjan's algorithm on
+    """:func:`sets_first` over a set of nodes (edges leaving it are left out), by Tarjan's algorithm on
     the adjacency itself: for the many small cones of incremental work, NetworkX's subgraph views cost more
     than the algorithm.  (Sets come requirements first; their order may differ from :func:`sets_first`'s.)
     """
@@ -201,6 +201,8 @@ def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:
         while work:
             node, children = work[-1]
             for child in children:
+                if child not in cone:
+                    continue  # below the cone's edge: worked out already
                 if child not in index:
                     index[child] = low[child] = len(index)
                     stack.append(child)

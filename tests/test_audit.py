@@ -58,7 +58,7 @@ def test_availability_equals_brute_force_and_the_bound_holds_its_error(
     # The cut-set bound, forced, lies within its stated error of the exact value.
     q = {cid: 1 - c.availability for cid, c in inventory.components.items()}
     cuts = sorted(minimal_cut_sets(graph, [target], audit.BOUND_ORDER)[target], key=sorted)
-    figure, error = audit.bound(cuts, q, audit.BOUND_ORDER)
+    figure, error = audit.bound(audit.Cuts.of(cuts, q), audit.BOUND_ORDER)
     assert abs(figure - truth) <= error + 1e-12
 
 
@@ -227,7 +227,7 @@ def test_the_pair_sum_and_the_disjoint_bound_agree_with_their_definitions(
     cuts = list(dict.fromkeys(family))
     p = [audit._chance(cut, q) for cut in cuts]
     slow = sum(audit._chance(cuts[i] | cuts[j], q) for i in range(len(cuts)) for j in range(i + 1, len(cuts)))
-    assert audit._pairs(cuts, p, q) == pytest.approx(slow, abs=1e-12)
+    assert audit._pairs(audit.Cuts.of(cuts, q)) == pytest.approx(slow, abs=1e-12)
     union = 0.0  # the chance that any cut set happens, by enumerating every failure pattern
     for pattern in itertools.product((False, True), repeat=8):
         failed = {c for c, down in zip("abcdefgh", pattern, strict=True) if down}

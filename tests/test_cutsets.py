@@ -130,3 +130,28 @@ def test_cut_sets_given_some_already_down_equal_brute_force(
     assert {t: set(f) for t, f in found.items()} == expected
     if order == 1:
         assert cut_sets_of_one(graph, ids, down) == found
+
+
+@given(inventories(max_components=9, with_text=False), st.integers(min_value=1, max_value=3), st.data())
+def test_cut_sets_of_a_changed_design_from_the_known_ones_equal_a_full_recomputation(
+    inventory: Inventory, order: int, data: st.DataObject
+) -> None:
+    """Reusing the families of every node that needs nothing changed gives what a full recomputation gives."""
+    from dataclasses import replace
+
+    from graphanalyzer.analysis.cutsets import cut_set_table
+    from graphanalyzer.graph import needing
+    from graphanalyzer.model import Group
+
+    ids = list(inventory.components)
+    before = cut_set_table(build(inventory), ids, order)
+    cid = data.draw(st.sampled_from(ids))
+    members = data.draw(st.lists(st.sampled_from(ids), min_size=0, max_size=3, unique=True))
+    quorum = data.draw(st.booleans()) and len(members) > 1
+    requires = (Group(tuple(members), data.draw(st.integers(1, len(members)))),) if quorum else tuple(members)
+    changed = replace(inventory.components[cid], requires=requires)
+    graph = build(replace(inventory, components={**inventory.components, cid: changed}))
+    stale = needing(graph, [cid, *((cid, n) for n in range(len(requires)))])
+    known = {node: family for node, family in before.items() if node not in stale}
+    found = cut_set_table(graph, ids, order, known=known)
+    assert {t: found[t] for t in ids} == minimal_cut_sets(graph, ids, order)

@@ -51,7 +51,7 @@ import networkx as nx
 import numpy as np
 
 from graphanalyzer.analysis import capacity, exact, spof
-from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone, needing
@@ -130,15 +130,16 @@ def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int 
     chosen = check_ids(graph, targets) if targets else inventory.services()
     if not chosen:
         raise UsageError("the inventory has no services: name targets with --service")
-    families = minimal_cut_sets(graph, chosen, BOUND_ORDER)
+    families = cut_set_table(graph, chosen, BOUND_ORDER)
     services = verdicts(graph, chosen, families)
     single = spof.spof(graph, chosen)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
+    before = Before(services, breaks, families)
     risks, fixes = [], {}
     for rank, finding in enumerate(found[: top or None], 1):
         rid = f"R{rank}"
-        proposed = propose(graph, finding, services, breaks)
+        proposed = propose(graph, finding, before)
         if proposed is not None:
             fixes[rid] = proposed[1]
         risks.append({"id": rid, **finding, "fix": None if proposed is None else proposed[0]})
@@ -229,13 +230,10 @@ def verdict(
     inventory: Inventory = graph.graph["inventory"]
     if components is None:
         components = (c for c in cone(graph, [target]) if isinstance(c, str))
-    q = {cid: 1 - inventory.components[cid].availability for cid in components}
-    chance = {cut: _chance(cut, q) for cut in family}
-    cuts = sorted(chance, key=lambda cut: (-chance[cut], sorted(cut)))
-    chances = [chance[cut] for cut in cuts]
+    cuts = Cuts.of(family, {cid: 1 - inventory.components[cid].availability for cid in components})
     method, error = "exact", 0.0
     if unavailable is None:
-        unavailable, error = bound(cuts, q, BOUND_ORDER, chances)
+        unavailable, error = bound(cuts, BOUND_ORDER)
         method = "bound"
     availability = 1 - unavailable
     slo = inventory.components[target].slo
@@ -246,17 +244,48 @@ def verdict(
         "slo": slo,
         "meets_slo": None if slo is None else availability >= slo,
         "downtime_minutes_per_year": unavailable * MINUTES_PER_YEAR,
-        "contributors": contributors(graph, cuts, chances, unavailable),
+        "contributors": contributors(graph, cuts, unavailable),
     }
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """A family of cut sets as a table of component positions, and the chance of each set.
+
+    ``table`` has a row per set (in ``sets`` order) of positions into ``q``, the
+    chance each component fails; short rows are padded with the last position,
+    whose chance is 1.
+
+    >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
+    >>> sorted(cuts.table[0].tolist()), cuts.table[1].tolist(), [round(p, 12) for p in cuts.chances.tolist()]
+    ([0, 1], [2, 3], [0.02, 0.5])
+    """
+
+    sets: list[frozenset[str]]
+    table: np.ndarray
+    q: np.ndarray
+    chances: np.ndarray
+
+    @classmethod
+    def of(cls, family: Iterable[frozenset[str]], q: Mapping[str, float]) -> Cuts:
+        """The table of ``family`` over the components of ``q`` (every member of a set is one of them)."""
+        sets = list(family)
+        position = {cid: k for k, cid in enumerate(q)}
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        flat = np.fromiter((position[c] for cut in sets for c in cut), dtype=np.int64, count=int(lengths.sum()))
+        table = np.full((len(sets), int(lengths.max(initial=1))), len(position), dtype=np.int64)
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        table[np.repeat(np.arange(len(sets)), lengths), np.arange(len(flat)) - starts] = flat
+        chances = np.fromiter(q.values(), dtype=float, count=len(position))
+        padded = np.append(chances, 1.0)
+        return cls(sets, table, padded, padded[table].prod(axis=1))
 
 
 def _chance(cut: Iterable[str], q: dict[str, float]) -> float:
     return math.prod(q[c] for c in cut)
 
 
-def bound(
-    cuts: Sequence[frozenset[str]], q: dict[str, float], order: int, chances: Sequence[float] | None = None
-) -> tuple[float, float]:
+def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     """Unavailability from the minimal cut sets of up to ``order`` components, and its error.
 
     The figure is the min-cut upper bound ``1 - prod(1 - P(C))``.  The exact value
@@ -265,21 +294,19 @@ def bound(
     than ``order`` components of the cone fail, which every larger cut set needs.
 
     >>> q = {"a": 0.01, "b": 0.01, "s": 0.001}
-    >>> figure, error = bound([frozenset("s"), frozenset("ab")], q, 2)
+    >>> figure, error = bound(Cuts.of([frozenset("s"), frozenset("ab")], q), 2)
     >>> round(figure, 9), error > 0
     (0.0010999, True)
     """
-    if chances is None:
-        chances = [_chance(cut, q) for cut in cuts]
-    figure = 1 - math.prod(1 - p for p in chances)
-    lower = _disjoint(cuts, chances)
-    pairs = _pairs(cuts, chances, q)
+    figure = -math.expm1(float(np.log1p(-cuts.chances).sum())) if len(cuts.sets) else 0.0
+    lower = _disjoint(cuts.sets, cuts.chances)
+    pairs = _pairs(cuts)
     if pairs is not None:
-        lower = max(lower, sum(chances) - pairs)
-    return figure, (figure - lower) + _more_than(order, list(q.values()))
+        lower = max(lower, float(cuts.chances.sum()) - pairs)
+    return figure, (figure - lower) + _more_than(order, cuts.q[:-1].tolist())
 
 
-def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float]) -> float:
+def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float] | np.ndarray) -> float:
     """A lower bound: the chance that any of a family of cut sets sharing no component happens.
 
     Such cut sets fail independently, and each takes the target down; the family
@@ -288,56 +315,55 @@ def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float]) -> float
     >>> round(_disjoint([frozenset("ab"), frozenset("bc"), frozenset("d")], [0.1, 0.05, 0.2]), 12)
     0.28
     """
+    chances = np.asarray(chances, dtype=float)
     used: set[str] = set()
     kept = 1.0
-    for cut, chance in sorted(zip(cuts, chances, strict=True), key=lambda pair: -pair[1]):
-        if used.isdisjoint(cut):
-            used |= cut
-            kept *= 1 - chance
+    for i in np.argsort(-chances, kind="stable").tolist():
+        if used.isdisjoint(cuts[i]):
+            used |= cuts[i]
+            kept *= 1 - float(chances[i])
     return 1 - kept
 
 
-def _pairs(cuts: Sequence[frozenset[str]], chances: Sequence[float], q: dict[str, float]) -> float | None:
+def _pairs(cuts: Cuts) -> float | None:
     """The sum over pairs of cut sets of the chance both happen; None when there are too many overlaps to visit.
 
     Disjoint pairs are independent: their sum is ``(sum P)^2 - sum P^2`` halved.
-    Pairs that share components are found through an index from component to cut
-    sets, each once, and corrected from ``P(Ci) P(Cj)`` to ``P(Ci | Cj)``: ``P(Ci)``
-    times the chances of the components of ``Cj`` not in ``Ci`` (with numpy).
+    Pairs that share components are found through the table sorted by component,
+    each once, and corrected from ``P(Ci) P(Cj)`` to ``P(Ci | Cj)``: ``P(Ci)``
+    times the chances of the components of ``Cj`` not in ``Ci``.
 
     >>> q = {"a": 0.1, "b": 0.2, "c": 0.5}
-    >>> cuts = [frozenset("ab"), frozenset("bc"), frozenset("c")]
-    >>> chances = [_chance(cut, q) for cut in cuts]
-    >>> slow = sum(_chance(cuts[i] | cuts[j], q) for i in range(3) for j in range(i + 1, 3))
-    >>> abs(_pairs(cuts, chances, q) - slow) < 1e-15
+    >>> sets = [frozenset("ab"), frozenset("bc"), frozenset("c")]
+    >>> slow = sum(_chance(sets[i] | sets[j], q) for i in range(3) for j in range(i + 1, 3))
+    >>> abs(_pairs(Cuts.of(sets, q)) - slow) < 1e-15
     True
     """
-    index: dict[str, list[int]] = {}
-    for i, cut in enumerate(cuts):
-        for cid in cut:
-            index.setdefault(cid, []).append(i)
-    if sum(len(at) * (len(at) - 1) // 2 for at in index.values()) > MOST_OVERLAPS:
+    table, chance, pad = cuts.table, cuts.chances, len(cuts.q) - 1
+    rows, columns = np.nonzero(table != pad)
+    members = table[rows, columns]
+    by_member = np.argsort(members, kind="stable")
+    members, rows = members[by_member], rows[by_member]
+    starts = np.flatnonzero(np.r_[True, members[1:] != members[:-1]]) if len(members) else members
+    counts = np.diff(np.r_[starts, len(members)])
+    if int((counts * (counts - 1) // 2).sum()) > MOST_OVERLAPS:
         return None
-    total = sum(chances)
-    pairs = (total * total - sum(p * p for p in chances)) / 2
-    shared = [np.asarray(at) for at in index.values() if len(at) > 1]
+    total = float(chance.sum())
+    pairs = (total * total - float((chance * chance).sum())) / 2
+    shared = [rows[start : start + count] for start, count in zip(starts.tolist(), counts.tolist()) if count > 1]
     if not shared:
         return pairs
-    position = {cid: k for k, cid in enumerate(q)}
-    table = np.full((len(cuts), max(map(len, cuts))), -1)
-    for i, cut in enumerate(cuts):
-        table[i, : len(cut)] = [position[cid] for cid in cut]
     firsts, seconds = [], []
     for at in shared:
         upper = np.triu_indices(len(at), 1)
         firsts.append(at[upper[0]])
         seconds.append(at[upper[1]])
-    key = np.unique(np.concatenate(firsts) * len(cuts) + np.concatenate(seconds))  # each pair once, first < second
-    one, other = key // len(cuts), key % len(cuts)
+    n = len(table)
+    key = np.unique(np.concatenate(firsts) * n + np.concatenate(seconds))  # each pair once, first < second
+    one, other = key // n, key % n
     a, b = table[one], table[other]
-    in_a = ((b[:, :, None] == a[:, None, :]) & (a[:, None, :] >= 0)).any(axis=2) | (b < 0)
-    chance = np.asarray(chances)
-    union = chance[one] * np.where(in_a, 1.0, np.asarray(list(q.values()))[b]).prod(axis=1)
+    in_a = (b[:, :, None] == a[:, None, :]).any(axis=2)  # padding matches padding: a factor of 1 either way
+    union = chance[one] * np.where(in_a, 1.0, cuts.q[b]).prod(axis=1)
     return pairs + float((union - chance[one] * chance[other]).sum())
 
 
@@ -351,23 +377,18 @@ def _more_than(k: int, chances: list[float]) -> float:
     return max(0.0, 1 - sum(exactly))
 
 
-def contributors(
-    graph: nx.DiGraph[Node], cuts: Sequence[frozenset[str]], chances: Sequence[float], unavailable: float
-) -> list[dict[str, Any]]:
-    """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1).
-
-    ``cuts`` come likeliest first, ``chances`` are theirs.
-    """
+def contributors(graph: nx.DiGraph[Node], cuts: Cuts, unavailable: float) -> list[dict[str, Any]]:
+    """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1)."""
     inventory: Inventory = graph.graph["inventory"]
-    small = [(cut, p) for cut, p in zip(cuts, chances, strict=True) if len(cut) <= 2]
-    total = max(unavailable, sum(chances))
+    small = np.flatnonzero((cuts.table != len(cuts.q) - 1).sum(axis=1) <= 2).tolist()
+    total = max(unavailable, float(cuts.chances.sum()))
     listed = []
-    for cut, p in small[:CONTRIBUTORS]:
-        ids = sorted(cut)
+    for i in heapq.nsmallest(CONTRIBUTORS, small, key=lambda i: (-cuts.chances[i], sorted(cuts.sets[i]))):
+        ids = sorted(cuts.sets[i])
         entry: dict[str, Any] = {
             "component": " + ".join(ids),
             "kind": " + ".join(inventory.components[c].kind for c in ids),
-            "share": p / total if total else 0.0,
+            "share": float(cuts.chances[i]) / total if total else 0.0,
         }
         if len(ids) > 1:
             entry["components"] = ids
@@ -456,15 +477,23 @@ def _listing(ids: list[str], most: int = 4) -> str:
 # Fixes: candidate changes, each verified by the engine on the changed design
 
 
-def propose(
-    graph: nx.DiGraph[Node], finding: dict[str, Any], services: dict[str, Any], breaks: dict[str, set[str]]
-) -> tuple[dict[str, Any], Fix] | None:
+@dataclass(frozen=True)
+class Before:
+    """What fixes are measured against: the design's verdicts, the audited services each of its SPOFs
+    breaks, and the minimal cut sets of every node below them (:func:`cut_set_table`)."""
+
+    services: dict[str, Any]
+    breaks: dict[str, set[str]]
+    families: dict[Node, Family]
+
+
+def propose(graph: nx.DiGraph[Node], finding: dict[str, Any], before: Before) -> tuple[dict[str, Any], Fix] | None:
     """The first candidate change that removes the finding, with its measured gain; None if none does."""
     if finding["by_design"]:
         return None
     inventory: Inventory = graph.graph["inventory"]
     for fix in candidates(graph, finding):
-        gain = verify(graph, fix, finding, services, breaks)
+        gain = verify(graph, fix, finding, before)
         if gain is not None:
             return {"description": fix.description, "patch": fix.patch(inventory), "gain": gain}, fix
     return None
@@ -654,17 +683,15 @@ def _slo_fixes(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
     return fixes
 
 
-def verify(
-    graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], services: dict[str, Any], breaks: dict[str, set[str]]
-) -> dict[str, Any] | None:
+def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: Before) -> dict[str, Any] | None:
     """The engine's verdict on the changed design: the gain, or None when the finding remains or anything worsens.
 
-    ``breaks`` says which audited services each SPOF of the design breaks.
-
     Only the services whose cone the change touches can change; they are analysed
-    on the changed design restricted to their new cones.
+    on the changed design restricted to their new cones, and of their cut sets only
+    those of nodes that need a changed component are worked out again.
     """
     inventory: Inventory = graph.graph["inventory"]
+    services, breaks = before.services, before.breaks
     fixed = fix.apply(inventory)
     touched = {c.id for c in fix.changes}
     above = needing(graph, touched)
@@ -673,9 +700,9 @@ def verify(
         return None
     sub = _restricted(fixed, affected)
     after_graph = build(sub)
-    before = spof.spof(graph, affected)
+    then = spof.spof(graph, affected)
     after = spof.spof(after_graph, affected)
-    old, new = {s["component"] for s in before["spofs"]}, {s["component"] for s in after["spofs"]}
+    old, new = {s["component"] for s in then["spofs"]}, {s["component"] for s in after["spofs"]}
     if new - old - touched:
         return None  # a change that brings a new single point of failure is no fix
     # The finding first (a spof run answers it), then the availability of every service the change reaches.
@@ -695,7 +722,10 @@ def verify(
         groups = [g for g in capacity.headroom(after_graph)["groups"] if g["service"] == service]
         if not groups or min(g["tolerates"] for g in groups) < 1:
             return None
-    families = minimal_cut_sets(after_graph, affected, BOUND_ORDER)
+    changed = [*touched, *((c.id, n) for c in fix.changes for n in range(len(c.requires)))]
+    stale = needing(after_graph, changed)
+    known = {node: family for node, family in before.families.items() if node not in stale}
+    families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
     fixed_verdicts = verdicts(after_graph, affected, families)
     availability = {s: [services[s]["availability"], fixed_verdicts[s]["availability"]] for s in affected}
     if any(b - a > 1e-12 for b, a in availability.values()):

@@ -45,7 +45,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import combinations
 from typing import Any
 
@@ -142,6 +142,34 @@ def minimal_cut_sets(
     take a target down together with them (the empty set when they do it alone).
     """
     targets = list(targets)
+    table = cut_set_table(graph, targets, order, down)
+    return {target: table[target] for target in targets}
+
+
+def cut_set_table(
+    graph: nx.DiGraph[Node],
+    targets: Iterable[str],
+    order: int,
+    down: Iterable[str] = (),
+    known: Mapping[Node, Family] | None = None,
+) -> dict[Node, Family]:
+    """:func:`minimal_cut_sets` of every node the targets need (themselves included), by node.
+
+    ``known``: families already worked out for nodes whose cones hold nothing that
+    differs from the design they were worked out on (the same ``order`` and
+    ``down``); they are taken as they are, and what lies below them is not visited.
+    This is how a changed design is analysed again: only what needs a change is.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...                           "app": Component("app", "service", requires=(Group(("a", "b")),))}))
+    >>> table = cut_set_table(g, ["app"], 2)
+    >>> sorted(map(str, table)), sorted(sorted(s) for s in table["app"])
+    (["('app', 0)", 'a', 'app', 'b'], [['a', 'b'], ['app']])
+    >>> cut_set_table(g, ["app"], 2, known={("app", 0): frozenset()})["app"] == {frozenset({"app"})}
+    True
+    """
     nodes, succ, _ = internals(graph)
     down = frozenset(down)
     result: dict[Node, Family] = dict.fromkeys(down, _ALREADY)
@@ -163,13 +191,18 @@ def minimal_cut_sets(
             family = result.get(member, _EMPTY)
             for j in range(need, 0, -1):
                 if taken[j - 1] and family:
-                    taken[j] = minimal(taken[j] | _product(taken[j - 1], family, order))
-        defeated: Family = taken[need]
-        return defeated
+                    taken[j] = taken[j] | _product(taken[j - 1], family, order)
+        return minimal(taken[need])
 
     cyclic: set[Node] = set()
-    reached = cone(graph, targets)
-    for members in sets_first(graph, reached) if 2 * len(reached) > len(nodes) else sets_below(graph, reached):
+    if known:
+        result.update(known)
+        reached = _unknown(succ, targets, result)
+        ordered = sets_below(graph, reached)
+    else:
+        reached = cone(graph, targets)
+        ordered = sets_first(graph, reached) if 2 * len(reached) > len(nodes) else sets_below(graph, reached)
+    for members in ordered:
         if down and not members.isdisjoint(down):
             members = members - down
             if not members:
@@ -181,7 +214,19 @@ def minimal_cut_sets(
                 continue
         cyclic |= members
         _least_fixed_point(members, evaluate, result, _EMPTY)
-    return {target: result[target] for target in targets}
+    return result
+
+
+def _unknown(succ: Mapping[Node, Iterable[Node]], targets: Iterable[Node], known: Mapping[Node, Any]) -> set[Node]:
+    """The nodes the targets need, directly or not, through nodes not in ``known`` (the known ones left out)."""
+    start = {t for t in targets if t not in known}
+    stack = list(start)
+    while stack:
+        for other in succ[stack.pop()]:
+            if other not in start and other not in known:
+                start.add(other)
+                stack.append(other)
+    return start
 
 
 def _least_fixed_point(members: set[Node], evaluate, result: dict, empty: object) -> None:  # type: ignore[no-untyped-def, type-arg]
@@ -198,30 +243,68 @@ def _least_fixed_point(members: set[Node], evaluate, result: dict, empty: object
                 changed = True
 
 
-def _product(left: Family, right: Family, order: int) -> set[frozenset[str]]:
-    return {union for a in left for b in right if len(union := a | b) <= order}
+def _product(left: Family, right: Family, order: int) -> Family | set[frozenset[str]]:
+    """The unions of a set of ``left`` and one of ``right`` of at most ``order`` components.
+
+    A set of ``left`` that is full already is one of them only when it holds a set
+    of ``right`` (it is then their union): that is tested without building unions.
+
+    >>> sorted(sorted(s) for s in _product({frozenset("ab"), frozenset("cde")}, {frozenset("a"), frozenset("e")}, 3))
+    [['a', 'b'], ['a', 'b', 'e'], ['c', 'd', 'e']]
+    """
+    if len(left) == 1 and frozenset() in left:
+        return right
+    within = set().union(*right)
+    found = {union for a in left if len(a) < order for b in right if len(union := a | b) <= order}
+    found.update([a for a in left if len(a) >= order and not within.isdisjoint(a) and any(b <= a for b in right)])
+    return found
 
 
 def minimal(family: Iterable[frozenset[str]]) -> Family:
     """The sets of a family that contain no other set of it.
 
-    >>> sorted(sorted(s) for s in minimal([frozenset("ab"), frozenset("a"), frozenset("bc")]))
+    Sets are taken by size, smallest first: a set is kept when it holds no kept
+    single component and, for three, no kept pair (looked up through each
+    component's partners in the kept pairs), for more, no kept smaller set.
+
+    >>> sorted(sorted(s) for s in minimal([frozenset("ab"), frozenset("a"), frozenset("bc"), frozenset("bcd")]))
     [['a'], ['b', 'c']]
     """
-    family = set(family)
-    if frozenset() in family:
+    by_size: dict[int, list[frozenset[str]]] = {}
+    for cut in family:
+        by_size.setdefault(len(cut), []).append(cut)
+    if 0 in by_size:
         return _ALREADY
-    kept: set[frozenset[str]] = set()
-    singles: set[str] = set()  # the members of the kept one-element sets
-    for candidate in sorted(family, key=len):
-        size = len(candidate)
-        if size == 1:
-            singles.update(candidate)
-        elif not singles.isdisjoint(candidate):
-            continue  # contains a kept singleton
-        elif size > 2 and any(
-            frozenset(subset) in kept for smaller in range(2, size) for subset in combinations(candidate, smaller)
-        ):
-            continue  # contains a kept set of 2 or more
-        kept.add(candidate)
+    kept = by_size.pop(1, [])
+    singles: set[str] = set().union(*kept)
+    partners: dict[str, set[str]] = {}  # for each component, those it makes a kept pair with
+    smaller: set[frozenset[str]] = set()  # the kept sets of two or more
+    for size in sorted(by_size):
+        sets = by_size[size]
+        if singles:
+            sets = [cut for cut in sets if singles.isdisjoint(cut)]
+        if size == 2:
+            for a, b in sets:
+                partners.setdefault(a, set()).add(b)
+                partners.setdefault(b, set()).add(a)
+        elif size == 3 and partners:
+            sets = [cut for cut in sets if not _holds_pair(cut, partners)]
+        elif size > 3 and smaller:
+            sets = [
+                cut
+                for cut in sets
+                if not any(frozenset(part) in smaller for k in range(2, size) for part in combinations(cut, k))
+            ]
+        kept += sets
+        smaller.update(sets)
     return frozenset(kept)
+
+
+def _holds_pair(cut: frozenset[str], partners: dict[str, set[str]]) -> bool:
+    """Whether a set of three holds one of the pairs that ``partners`` indexes."""
+    a, b, c = cut
+    with_a = partners.get(a)
+    if with_a is not None and (b in with_a or c in with_a):
+        return True
+    with_b = partners.get(b)
+    return with_b is not None and c in with_b
