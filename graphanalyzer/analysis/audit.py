@@ -67,8 +67,8 @@ BOUND_ORDER = 3
 #: Contributors listed per service.
 CONTRIBUTORS = 5
 #: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
-#: Overlapping pairs of cut sets the bound visits at most (beyond, its lower end is that of disjoint cut sets).
-MOST_OVERLAPS = 100_000
+#: Overlapping pairs of cut sets the bound's lower end visits at most (the likeliest cut sets are taken first).
+MOST_OVERLAPS = 20_000
 #: A move fix moves members of at most this many groups (a culprit that defeats more needs another fix).
 MOST_GROUPS = 12
 INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
@@ -210,10 +210,31 @@ def verdicts(
     graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
 ) -> dict[str, dict[str, Any]]:
     """:func:`verdict` of each target, the exact ones computed together (what their cones share, once)."""
+    components, found = _exact(graph, targets)
+    return {t: verdict(graph, t, families[t], found.get(t), components[t]) for t in targets}
+
+
+def availabilities(
+    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
+) -> dict[str, float]:
+    """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
+    components, found = _exact(graph, targets)
+    inventory: Inventory = graph.graph["inventory"]
+    result = {}
+    for t in targets:
+        if t in found:
+            result[t] = 1 - found[t]
+        else:
+            q = {cid: 1 - inventory.components[cid].availability for cid in components[t]}
+            result[t] = 1 - _figure(Cuts.of(families[t], q))
+    return result
+
+
+def _exact(graph: nx.DiGraph[Node], targets: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """The components of each target's cone, and the exact unavailability of those whose cone is small."""
     components = {t: [c for c in cone(graph, [t]) if isinstance(c, str)] for t in targets}
     small = [t for t in targets if len(components[t]) <= EXACT_COMPONENTS]
-    found = exact.unavailabilities(graph, small, EXACT_NODES)
-    return {t: verdict(graph, t, families[t], found.get(t), components[t]) for t in targets}
+    return components, exact.unavailabilities(graph, small, EXACT_NODES)
 
 
 def verdict(
@@ -280,6 +301,22 @@ class Cuts:
         padded = np.append(chances, 1.0)
         return cls(sets, table, padded, padded[table].prod(axis=1))
 
+    def likeliest(self, overlaps: int) -> Cuts:
+        """The likeliest sets, as many as share components in at most ``overlaps`` pairs (counted per component).
+
+        >>> cuts = Cuts.of([frozenset("ab"), frozenset("bc"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
+        >>> [sorted(s) for s in cuts.likeliest(1).sets], len(cuts.likeliest(0).sets), len(cuts.likeliest(2).sets)
+        ([['c'], ['b', 'c']], 1, 3)
+        """
+        order = np.argsort(-self.chances, kind="stable")
+        table = self.table[order]
+        entries, _, earlier = _by_component(table, len(self.q) - 1)
+        before = np.zeros(table.size, dtype=np.int64)  # for each entry: likelier sets holding its component
+        before[entries] = earlier
+        kept = int(np.searchsorted(np.cumsum(before.reshape(table.shape).sum(axis=1)), overlaps, side="right"))
+        chosen = order[:kept]
+        return Cuts([self.sets[i] for i in chosen.tolist()], table[:kept], self.q, self.chances[chosen])
+
 
 def _chance(cut: Iterable[str], q: dict[str, float]) -> float:
     return math.prod(q[c] for c in cut)
@@ -289,21 +326,26 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     """Unavailability from the minimal cut sets of up to ``order`` components, and its error.
 
     The figure is the min-cut upper bound ``1 - prod(1 - P(C))``.  The exact value
-    lies above the second Bonferroni bound of those cut sets (or the likeliest one,
-    when there are too many pairs) and below the figure plus the chance that more
-    than ``order`` components of the cone fail, which every larger cut set needs.
+    lies above the second Bonferroni bound of the likeliest of those cut sets (as
+    many as :data:`MOST_OVERLAPS` overlapping pairs allow; any subfamily gives a
+    lower bound), or that of a family of disjoint ones when it is higher, and below
+    the figure plus the chance that more than ``order`` components of the cone
+    fail, which every larger cut set needs.
 
     >>> q = {"a": 0.01, "b": 0.01, "s": 0.001}
     >>> figure, error = bound(Cuts.of([frozenset("s"), frozenset("ab")], q), 2)
     >>> round(figure, 9), error > 0
     (0.0010999, True)
     """
-    figure = -math.expm1(float(np.log1p(-cuts.chances).sum())) if len(cuts.sets) else 0.0
-    lower = _disjoint(cuts.sets, cuts.chances)
-    pairs = _pairs(cuts)
-    if pairs is not None:
-        lower = max(lower, float(cuts.chances.sum()) - pairs)
+    figure = _figure(cuts)
+    likeliest = cuts.likeliest(MOST_OVERLAPS)
+    lower = max(_disjoint(cuts.sets, cuts.chances), float(likeliest.chances.sum()) - _pairs(likeliest))
     return figure, (figure - lower) + _more_than(order, cuts.q[:-1].tolist())
+
+
+def _figure(cuts: Cuts) -> float:
+    """The min-cut upper bound ``1 - prod(1 - P(C))``."""
+    return -math.expm1(float(np.log1p(-cuts.chances).sum())) if len(cuts.sets) else 0.0
 
 
 def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float] | np.ndarray) -> float:
@@ -325,8 +367,8 @@ def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float] | np.ndar
     return 1 - kept
 
 
-def _pairs(cuts: Cuts) -> float | None:
-    """The sum over pairs of cut sets of the chance both happen; None when there are too many overlaps to visit.
+def _pairs(cuts: Cuts) -> float:
+    """The sum over pairs of cut sets of the chance both happen.
 
     Disjoint pairs are independent: their sum is ``(sum P)^2 - sum P^2`` halved.
     Pairs that share components are found through the table sorted by component,
@@ -340,31 +382,40 @@ def _pairs(cuts: Cuts) -> float | None:
     True
     """
     table, chance, pad = cuts.table, cuts.chances, len(cuts.q) - 1
-    rows, columns = np.nonzero(table != pad)
-    members = table[rows, columns]
-    by_member = np.argsort(members, kind="stable")
-    members, rows = members[by_member], rows[by_member]
-    starts = np.flatnonzero(np.r_[True, members[1:] != members[:-1]]) if len(members) else members
-    counts = np.diff(np.r_[starts, len(members)])
-    if int((counts * (counts - 1) // 2).sum()) > MOST_OVERLAPS:
-        return None
     total = float(chance.sum())
     pairs = (total * total - float((chance * chance).sum())) / 2
-    shared = [rows[start : start + count] for start, count in zip(starts.tolist(), counts.tolist()) if count > 1]
-    if not shared:
+    entries, first, earlier = _by_component(table, pad)
+    rows = entries // table.shape[1]
+    later = np.repeat(np.arange(len(entries)), earlier)  # each entry, once per earlier one
+    if not len(later):
         return pairs
-    firsts, seconds = [], []
-    for at in shared:
-        upper = np.triu_indices(len(at), 1)
-        firsts.append(at[upper[0]])
-        seconds.append(at[upper[1]])
+    back = np.arange(len(later)) - np.repeat(np.cumsum(earlier) - earlier, earlier)
+    firsts, seconds = rows[first[later] + back], rows[later]
     n = len(table)
-    key = np.unique(np.concatenate(firsts) * n + np.concatenate(seconds))  # each pair once, first < second
+    key = np.sort(np.minimum(firsts, seconds) * n + np.maximum(firsts, seconds))
+    key = key[np.r_[True, key[1:] != key[:-1]]]  # each pair once
     one, other = key // n, key % n
     a, b = table[one], table[other]
     in_a = (b[:, :, None] == a[:, None, :]).any(axis=2)  # padding matches padding: a factor of 1 either way
     union = chance[one] * np.where(in_a, 1.0, cuts.q[b]).prod(axis=1)
     return pairs + float((union - chance[one] * chance[other]).sum())
+
+
+def _by_component(table: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A table's entries (flat positions, padding left out) by component, in row order within one, with
+    where each entry's component starts among them and how many entries of it come before.
+
+    >>> entries, first, earlier = _by_component(np.array([[0, 1], [1, 2]]), 2)
+    >>> entries.tolist(), first.tolist(), earlier.tolist()
+    ([0, 1, 2], [0, 1, 1], [0, 0, 1])
+    """
+    flat = table.ravel()
+    entries = np.flatnonzero(flat != pad)
+    entries = entries[np.argsort(flat[entries], kind="stable")]
+    members = flat[entries]
+    starts = np.flatnonzero(np.r_[True, members[1:] != members[:-1]]) if len(members) else entries
+    first = np.repeat(starts, np.diff(np.r_[starts, len(members)]))
+    return entries, first, np.arange(len(entries)) - first
 
 
 def _more_than(k: int, chances: list[float]) -> float:
@@ -700,9 +751,9 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         return None
     sub = _restricted(fixed, affected)
     after_graph = build(sub)
-    then = spof.spof(graph, affected)
     after = spof.spof(after_graph, affected)
-    old, new = {s["component"] for s in then["spofs"]}, {s["component"] for s in after["spofs"]}
+    old = {c for c, broken in breaks.items() if not broken.isdisjoint(affected)}
+    new = {s["component"] for s in after["spofs"]}
     if new - old - touched:
         return None  # a change that brings a new single point of failure is no fix
     # The finding first (a spof run answers it), then the availability of every service the change reaches.
@@ -726,8 +777,8 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
     stale = needing(after_graph, changed)
     known = {node: family for node, family in before.families.items() if node not in stale}
     families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
-    fixed_verdicts = verdicts(after_graph, affected, families)
-    availability = {s: [services[s]["availability"], fixed_verdicts[s]["availability"]] for s in affected}
+    now = availabilities(after_graph, affected, families)
+    availability = {s: [services[s]["availability"], now[s]] for s in affected}
     if any(b - a > 1e-12 for b, a in availability.values()):
         return None  # a change that makes any service worse is no fix
     if finding["kind"] == "slo":

@@ -254,9 +254,13 @@ def _product(left: Family, right: Family, order: int) -> Family | set[frozenset[
     """
     if len(left) == 1 and frozenset() in left:
         return right
-    within = set().union(*right)
     found = {union for a in left if len(a) < order for b in right if len(union := a | b) <= order}
-    found.update([a for a in left if len(a) >= order and not within.isdisjoint(a) and any(b <= a for b in right)])
+    full = [a for a in left if len(a) >= order]
+    if frozenset() in right:  # down already: every set of left is a union
+        found.update(full)
+    elif full:
+        within = set().union(*right)
+        found.update([a for a in full if not within.isdisjoint(a) and any(b <= a for b in right)])
     return found
 
 
