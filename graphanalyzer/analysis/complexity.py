@@ -34,14 +34,16 @@ import functools
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
+from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
 from graphanalyzer.model import Inventory
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
@@ -74,13 +76,8 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     loops = cycles(graph)
     on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
-    shares = {"cycle": 0, "illusory": 0}
-
-    def share(reached: set[Node]) -> None:
-        shares["cycle"] += bool(reached & on_cycle)
-        shares["illusory"] += bool(reached & behind_illusion)
-
-    per_service = measures(graph, found, services, share)
+    per_service, (cycle, illusory) = _measured(graph, found, services, (on_cycle, behind_illusion))
+    shares = {"cycle": cycle, "illusory": illusory}
     count = max(len(services), 1)
     mean = sum(s["index"] for s in per_service.values()) / count
     overall = round(mean * (1 + 0.5 * shares["cycle"] / count + 0.5 * shares["illusory"] / count), 1)
@@ -100,26 +97,34 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     return result
 
 
-def measures(
-    graph: nx.DiGraph[Node],
-    found: dict[str, Any],
-    services: list[str],
-    each: Callable[[set[Node]], None] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """``depth``, ``support``, ``spofs`` and ``index`` of these services (``found``: the ``spof`` result).
+def measures(graph: nx.DiGraph[Node], found: dict[str, Any], services: list[str]) -> dict[str, dict[str, Any]]:
+    """``depth``, ``support``, ``spofs`` and ``index`` of these services (``found``: the ``spof`` result)."""
+    return _measured(graph, found, services)[0]
 
-    ``each`` is shown the components of each service's cone.
+
+def _measured(
+    graph: nx.DiGraph[Node], found: dict[str, Any], services: list[str], marked: Sequence[set[str]] = ()
+) -> tuple[dict[str, dict[str, Any]], list[int]]:
+    """:func:`measures`, and for each set of components in ``marked``, how many services' cones meet it.
+
+    The services' cones are read all at once (:mod:`graphanalyzer.analysis.cones`):
+    one by one, they walked the same shared machinery again and again.
     """
     spofs: dict[str, list[str]] = {sid: [] for sid in services}
     for entry in found["spofs"]:
         for sid in entry["breaks"]:
             if sid in spofs:
                 spofs[sid].append(entry["component"])
-    depth = _depths(graph, cone(graph, services))
+    nodes, _, _ = internals(graph)
+    reached = cone(graph, services)
+    sets = list(sets_below(graph, reached))
+    depth = _depths(graph, sets)
+    order = [node for node in nodes if node in reached and not is_gate(node)]
+    masks = [np.array([node in chosen for node in order], dtype=np.bool_) for chosen in marked]
+    meeting = [0] * len(masks)
     per_service: dict[str, Any] = {}
-    for sid in services:
-        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
-        support = len(reached) - 1
+    for sid, rows in zip(services, cones(graph, services, order, sets), strict=True):
+        support = len(rows) - 1
         chain = depth[sid] - 1
         per_service[sid] = {
             "depth": chain,
@@ -127,16 +132,17 @@ def measures(
             "spofs": spofs[sid],
             "index": round(chain * math.log2(1 + support), 1),
         }
-        if each is not None:
-            each(reached)
-    return per_service
+        for n, mask in enumerate(masks):
+            meeting[n] += bool(mask[rows].any())
+    return per_service, meeting
 
 
-def _depths(graph: nx.DiGraph[Node], reached: set[Node]) -> dict[Node, int]:
-    """For every node of a cone, the components on the longest requirement chain from it down (itself included)."""
+def _depths(graph: nx.DiGraph[Node], sets: Sequence[set[Node]]) -> dict[Node, int]:
+    """For every node of a cone (its strongly connected ``sets``, requirements first), the components on
+    the longest requirement chain from it down (itself included)."""
     _, succ, _ = internals(graph)
     depth: dict[Node, int] = {}
-    for members in sets_first(graph, reached):
+    for members in sets:
         below = max((depth[r] for m in members for r in succ[m] if r not in members), default=0)
         weight = sum(not is_gate(m) for m in members)
         for member in members:
