@@ -34,8 +34,8 @@ import functools
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -48,6 +48,7 @@ from graphanalyzer.model import Inventory
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
 MAX_HASHED = 500
+N = TypeVar("N", bound=Hashable)
 #: Verdict bands of the overall index.
 BANDS = ((20.0, "lean"), (45.0, "intricate"), (math.inf, "a Rube Goldberg machine"))
 
@@ -160,6 +161,7 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
             contents.setdefault(component.container, []).append(cid)
     groups: dict[tuple[str, str], list[str]] = {}
     sizes: dict[tuple[str, str], int] = {}
+    digests: dict[tuple[tuple[str, ...], tuple[tuple[int, int], ...]], str] = {}
     for container in contents:
         inside = [container]
         for cid in inside:  # grows as it goes: everything inside, transitively
@@ -168,15 +170,20 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
                 break
         if len(inside) > MAX_HASHED:
             continue
-        members = set(inside)
-        keep = members | {n for m in inside for n in succ[m] if is_gate(n)}
-        labels: dict[Node, str] = {}
-        for node in keep:
+        # Numbered in a fixed order (the contents as declared, then their groups): containers
+        # declared alike read the same, and their hash is computed once.
+        keep = inside + [n for m in inside for n in succ[m] if is_gate(n)]
+        number = {node: n for n, node in enumerate(keep)}
+        labels = ["*"]
+        for node in keep[1:]:
             gate = nodes[node].get("gate")
-            label = f"{gate.at_least} of {len(gate.members)}" if gate is not None else nodes[node]["component"].kind
-            labels[node] = "*" if node == container else label
-        edges = [(u, v) for u in keep for v in succ[u] if v in keep]
-        key = (inventory.components[container].kind, wl_hash(labels, edges))
+            labels.append(nodes[node]["component"].kind if gate is None else f"{gate.at_least} of {len(gate.members)}")
+        edges = tuple((number[u], number[v]) for u in keep for v in succ[u] if v in number)
+        shape = (tuple(labels), edges)
+        digest = digests.get(shape)
+        if digest is None:
+            digest = digests[shape] = wl_hash(dict(enumerate(labels)), list(edges))
+        key = (inventory.components[container].kind, digest)
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)
     found = [
@@ -187,15 +194,15 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
     return sorted(found, key=lambda g: (-g["size"] * len(g["instances"]), g["kind"], g["instances"][0]))
 
 
-def wl_hash(labels: dict[Node, str], edges: list[tuple[Node, Node]], iterations: int = 2) -> str:
+def wl_hash(labels: dict[N, str], edges: list[tuple[N, N]], iterations: int = 2) -> str:
     """The Weisfeiler-Lehman hash of a directed graph with labelled nodes, computed as NetworkX does.
 
     ``nx.weisfeiler_lehman_graph_hash(G, node_attr="label", iterations=2)`` gives the same
     digest (a test checks it); building a DiGraph for each of thousands of racks cost more
     than the hashing.
     """
-    ahead: dict[Node, list[Node]] = {node: [] for node in labels}
-    behind: dict[Node, list[Node]] = {node: [] for node in labels}
+    ahead: dict[N, list[N]] = {node: [] for node in labels}
+    behind: dict[N, list[N]] = {node: [] for node in labels}
     for u, v in edges:
         ahead[u].append(v)
         behind[v].append(u)
