@@ -60,8 +60,9 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
+from graphanalyzer.analysis.cones import cones
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
 
 Rows = npt.NDArray[np.uint64]
 Index = npt.NDArray[np.int64]
@@ -131,7 +132,8 @@ def compile_plan(graph: nx.DiGraph[Node], targets: Sequence[str], trials: int = 
     levels: dict[Node, int] = {}
     by_level: dict[int, list[Node]] = {}
     cycles: dict[int, list[list[Node]]] = {}
-    for members in sets_first(graph, reached):
+    sets = list(sets_below(graph, reached))
+    for members in sets:
         outside = [levels[r] for m in members for r in succ[m] if r not in members]
         level = 1 + max(outside, default=-1)
         for member in members:
@@ -149,7 +151,6 @@ def compile_plan(graph: nx.DiGraph[Node], targets: Sequence[str], trials: int = 
         schedule.extend(compiler.steps(by_level.get(level, [])))
         for cycle in cycles.get(level, []):
             schedule.append(tuple(step for node in cycle for step in compiler.steps([node])))
-    cones = tuple(np.array(sorted(row[n] for n in cone(graph, [t]) if not is_gate(n)), dtype=np.int64) for t in targets)
     probability = np.array([1.0 - nodes[c]["component"].availability for c in components], dtype=np.float64)
     return Plan(
         ids=tuple(components),  # type: ignore[arg-type]
@@ -158,7 +159,7 @@ def compile_plan(graph: nx.DiGraph[Node], targets: Sequence[str], trials: int = 
         schedule=tuple(schedule),
         targets=tuple(targets),
         target_rows=np.array([row[t] for t in targets], dtype=np.int64),
-        cones=cones,
+        cones=tuple(cones(graph, targets, components, sets)),  # component rows are positions in components
         batch=words * 64,
         names=row,
     )

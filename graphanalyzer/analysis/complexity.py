@@ -34,18 +34,21 @@ import functools
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Hashable, Sequence
+from typing import Any, TypeVar
 
 import networkx as nx
+import numpy as np
 
+from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
 from graphanalyzer.model import Inventory
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
 MAX_HASHED = 500
+N = TypeVar("N", bound=Hashable)
 #: Verdict bands of the overall index.
 BANDS = ((20.0, "lean"), (45.0, "intricate"), (math.inf, "a Rube Goldberg machine"))
 
@@ -74,13 +77,8 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     loops = cycles(graph)
     on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
-    shares = {"cycle": 0, "illusory": 0}
-
-    def share(reached: set[Node]) -> None:
-        shares["cycle"] += bool(reached & on_cycle)
-        shares["illusory"] += bool(reached & behind_illusion)
-
-    per_service = measures(graph, found, services, share)
+    per_service, (cycle, illusory) = _measured(graph, found, services, (on_cycle, behind_illusion))
+    shares = {"cycle": cycle, "illusory": illusory}
     count = max(len(services), 1)
     mean = sum(s["index"] for s in per_service.values()) / count
     overall = round(mean * (1 + 0.5 * shares["cycle"] / count + 0.5 * shares["illusory"] / count), 1)
@@ -100,26 +98,34 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
     return result
 
 
-def measures(
-    graph: nx.DiGraph[Node],
-    found: dict[str, Any],
-    services: list[str],
-    each: Callable[[set[Node]], None] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """``depth``, ``support``, ``spofs`` and ``index`` of these services (``found``: the ``spof`` result).
+def measures(graph: nx.DiGraph[Node], found: dict[str, Any], services: list[str]) -> dict[str, dict[str, Any]]:
+    """``depth``, ``support``, ``spofs`` and ``index`` of these services (``found``: the ``spof`` result)."""
+    return _measured(graph, found, services)[0]
 
-    ``each`` is shown the components of each service's cone.
+
+def _measured(
+    graph: nx.DiGraph[Node], found: dict[str, Any], services: list[str], marked: Sequence[set[str]] = ()
+) -> tuple[dict[str, dict[str, Any]], list[int]]:
+    """:func:`measures`, and for each set of components in ``marked``, how many services' cones meet it.
+
+    The services' cones are read all at once (:mod:`graphanalyzer.analysis.cones`):
+    one by one, they walked the same shared machinery again and again.
     """
     spofs: dict[str, list[str]] = {sid: [] for sid in services}
     for entry in found["spofs"]:
         for sid in entry["breaks"]:
             if sid in spofs:
                 spofs[sid].append(entry["component"])
-    depth = _depths(graph, cone(graph, services))
+    nodes, _, _ = internals(graph)
+    reached = cone(graph, services)
+    sets = list(sets_below(graph, reached))
+    depth = _depths(graph, sets)
+    order = [node for node in nodes if node in reached and not is_gate(node)]
+    masks = [np.array([node in chosen for node in order], dtype=np.bool_) for chosen in marked]
+    meeting = [0] * len(masks)
     per_service: dict[str, Any] = {}
-    for sid in services:
-        reached = {n for n in cone(graph, [sid]) if not is_gate(n)}
-        support = len(reached) - 1
+    for sid, rows in zip(services, cones(graph, services, order, sets), strict=True):
+        support = len(rows) - 1
         chain = depth[sid] - 1
         per_service[sid] = {
             "depth": chain,
@@ -127,16 +133,17 @@ def measures(
             "spofs": spofs[sid],
             "index": round(chain * math.log2(1 + support), 1),
         }
-        if each is not None:
-            each(reached)
-    return per_service
+        for n, mask in enumerate(masks):
+            meeting[n] += bool(mask[rows].any())
+    return per_service, meeting
 
 
-def _depths(graph: nx.DiGraph[Node], reached: set[Node]) -> dict[Node, int]:
-    """For every node of a cone, the components on the longest requirement chain from it down (itself included)."""
+def _depths(graph: nx.DiGraph[Node], sets: Sequence[set[Node]]) -> dict[Node, int]:
+    """For every node of a cone (its strongly connected ``sets``, requirements first), the components on
+    the longest requirement chain from it down (itself included)."""
     _, succ, _ = internals(graph)
     depth: dict[Node, int] = {}
-    for members in sets_first(graph, reached):
+    for members in sets:
         below = max((depth[r] for m in members for r in succ[m] if r not in members), default=0)
         weight = sum(not is_gate(m) for m in members)
         for member in members:
@@ -154,6 +161,7 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
             contents.setdefault(component.container, []).append(cid)
     groups: dict[tuple[str, str], list[str]] = {}
     sizes: dict[tuple[str, str], int] = {}
+    digests: dict[tuple[tuple[str, ...], tuple[tuple[int, int], ...]], str] = {}
     for container in contents:
         inside = [container]
         for cid in inside:  # grows as it goes: everything inside, transitively
@@ -162,15 +170,20 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
                 break
         if len(inside) > MAX_HASHED:
             continue
-        members = set(inside)
-        keep = members | {n for m in inside for n in succ[m] if is_gate(n)}
-        labels: dict[Node, str] = {}
-        for node in keep:
+        # Numbered in a fixed order (the contents as declared, then their groups): containers
+        # declared alike read the same, and their hash is computed once.
+        keep = inside + [n for m in inside for n in succ[m] if is_gate(n)]
+        number = {node: n for n, node in enumerate(keep)}
+        labels = ["*"]
+        for node in keep[1:]:
             gate = nodes[node].get("gate")
-            label = f"{gate.at_least} of {len(gate.members)}" if gate is not None else nodes[node]["component"].kind
-            labels[node] = "*" if node == container else label
-        edges = [(u, v) for u in keep for v in succ[u] if v in keep]
-        key = (inventory.components[container].kind, wl_hash(labels, edges))
+            labels.append(nodes[node]["component"].kind if gate is None else f"{gate.at_least} of {len(gate.members)}")
+        edges = tuple((number[u], number[v]) for u in keep for v in succ[u] if v in number)
+        shape = (tuple(labels), edges)
+        digest = digests.get(shape)
+        if digest is None:
+            digest = digests[shape] = wl_hash(dict(enumerate(labels)), list(edges))
+        key = (inventory.components[container].kind, digest)
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)
     found = [
@@ -181,15 +194,15 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
     return sorted(found, key=lambda g: (-g["size"] * len(g["instances"]), g["kind"], g["instances"][0]))
 
 
-def wl_hash(labels: dict[Node, str], edges: list[tuple[Node, Node]], iterations: int = 2) -> str:
+def wl_hash(labels: dict[N, str], edges: list[tuple[N, N]], iterations: int = 2) -> str:
     """The Weisfeiler-Lehman hash of a directed graph with labelled nodes, computed as NetworkX does.
 
     ``nx.weisfeiler_lehman_graph_hash(G, node_attr="label", iterations=2)`` gives the same
     digest (a test checks it); building a DiGraph for each of thousands of racks cost more
     than the hashing.
     """
-    ahead: dict[Node, list[Node]] = {node: [] for node in labels}
-    behind: dict[Node, list[Node]] = {node: [] for node in labels}
+    ahead: dict[N, list[N]] = {node: [] for node in labels}
+    behind: dict[N, list[N]] = {node: [] for node in labels}
     for u, v in edges:
         ahead[u].append(v)
         behind[v].append(u)

@@ -40,6 +40,7 @@ from typing import Any
 import networkx as nx
 
 from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.bulk import paused_gc
 from graphanalyzer.graph import Node, check_ids, internals
 from graphanalyzer.model import Inventory
 
@@ -69,10 +70,12 @@ def spof(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, order: i
     cut_sets: list[dict[str, Any]] = []
     if order >= 2:
         minimal_for: dict[frozenset[str], list[str]] = {}
-        for target, family in minimal_cut_sets(graph, chosen, order).items():
-            for cut in family:
-                if len(cut) >= 2:
-                    minimal_for.setdefault(cut, []).append(target)
+        # Millions of small sets that all stay alive: collections would scan them, and find nothing to free.
+        with paused_gc():
+            for target, family in minimal_cut_sets(graph, chosen, order).items():
+                for cut in family:
+                    if len(cut) >= 2:
+                        minimal_for.setdefault(cut, []).append(target)
         ranked = sorted(
             minimal_for.items(),
             key=lambda item: (len(item[0]), -len(item[1]), sorted(map(position.__getitem__, item[0]))),
