@@ -177,8 +177,8 @@ def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterat
         for members in ordered:
             if cone is None or next(iter(members)) in cone:
                 yield members
-    else:  # a small cone: a view of it is cheaper than the whole graph
-        yield from nx.strongly_connected_components(nx.subgraph_view(graph, filter_node=cone.__contains__))
+    else:  # a small cone: Tarjan's algorithm on it alone
+        yield from sets_below(graph, cone)
 
 
 def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:
