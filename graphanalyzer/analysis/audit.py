@@ -51,6 +51,7 @@ import networkx as nx
 import numpy as np
 
 from graphanalyzer.analysis import capacity, exact, spof
+from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
@@ -68,7 +69,7 @@ BOUND_ORDER = 3
 CONTRIBUTORS = 5
 #: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
 #: Overlapping pairs of cut sets the bound's lower end visits at most (the likeliest cut sets are taken first).
-MOST_OVERLAPS = 20_000
+MOST_OVERLAPS = 5_000
 #: A move fix moves members of at most this many groups (a culprit that defeats more needs another fix).
 MOST_GROUPS = 12
 INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
@@ -210,48 +211,31 @@ def verdicts(
     graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
 ) -> dict[str, dict[str, Any]]:
     """:func:`verdict` of each target, the exact ones computed together (what their cones share, once)."""
-    components, found = _exact(graph, targets)
-    return {t: verdict(graph, t, families[t], found.get(t), components[t]) for t in targets}
+    codes, positions, found = _exact(graph, targets)
+    return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in targets}
 
 
 def availabilities(
     graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
 ) -> dict[str, float]:
     """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
-    components, found = _exact(graph, targets)
+    codes, positions, found = _exact(graph, targets)
+    return {t: 1 - found[t] if t in found else 1 - _figure(codes.cuts(families[t], positions[t])) for t in targets}
+
+
+def _exact(graph: nx.DiGraph[Node], targets: Sequence[str]) -> tuple[Codes, dict[str, np.ndarray], dict[str, float]]:
+    """The graph's component codes, the positions of each target's cone, and the exact unavailability
+    of the targets whose cone is small."""
     inventory: Inventory = graph.graph["inventory"]
-    result = {}
-    for t in targets:
-        if t in found:
-            result[t] = 1 - found[t]
-        else:
-            q = {cid: 1 - inventory.components[cid].availability for cid in components[t]}
-            result[t] = 1 - _figure(Cuts.of(families[t], q))
-    return result
+    codes = Codes({cid: 1 - c.availability for cid, c in inventory.components.items()})
+    positions = dict(zip(targets, cones(graph, targets, list(inventory.components)), strict=True))
+    small = [t for t in targets if len(positions[t]) <= EXACT_COMPONENTS]
+    return codes, positions, exact.unavailabilities(graph, small, EXACT_NODES)
 
 
-def _exact(graph: nx.DiGraph[Node], targets: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, float]]:
-    """The components of each target's cone, and the exact unavailability of those whose cone is small."""
-    components = {t: [c for c in cone(graph, [t]) if isinstance(c, str)] for t in targets}
-    small = [t for t in targets if len(components[t]) <= EXACT_COMPONENTS]
-    return components, exact.unavailabilities(graph, small, EXACT_NODES)
-
-
-def verdict(
-    graph: nx.DiGraph[Node],
-    target: str,
-    family: Iterable[frozenset[str]],
-    unavailable: float | None = None,
-    components: Iterable[str] | None = None,
-) -> dict[str, Any]:
-    """One target's availability (exact when ``unavailable`` is given, else the bound), SLO, downtime, contributors.
-
-    ``components``: those of the target's cone, when known.
-    """
+def verdict(graph: nx.DiGraph[Node], target: str, cuts: Cuts, unavailable: float | None = None) -> dict[str, Any]:
+    """One target's availability (exact when ``unavailable`` is given, else the bound), SLO, downtime, contributors."""
     inventory: Inventory = graph.graph["inventory"]
-    if components is None:
-        components = (c for c in cone(graph, [target]) if isinstance(c, str))
-    cuts = Cuts.of(family, {cid: 1 - inventory.components[cid].availability for cid in components})
     method, error = "exact", 0.0
     if unavailable is None:
         unavailable, error = bound(cuts, BOUND_ORDER)
@@ -275,31 +259,23 @@ class Cuts:
 
     ``table`` has a row per set (in ``sets`` order) of positions into ``q``, the
     chance each component fails; short rows are padded with the last position,
-    whose chance is 1.
+    whose chance is 1.  ``cone``: the chances of the components of the target's cone.
 
     >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
-    >>> sorted(cuts.table[0].tolist()), cuts.table[1].tolist(), [round(p, 12) for p in cuts.chances.tolist()]
-    ([0, 1], [2, 3], [0.02, 0.5])
+    >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()]
+    ([[0, 1, 3], [2, 3, 3]], [0.02, 0.5])
     """
 
     sets: list[frozenset[str]]
     table: np.ndarray
     q: np.ndarray
     chances: np.ndarray
+    cone: np.ndarray
 
     @classmethod
     def of(cls, family: Iterable[frozenset[str]], q: Mapping[str, float]) -> Cuts:
-        """The table of ``family`` over the components of ``q`` (every member of a set is one of them)."""
-        sets = list(family)
-        position = {cid: k for k, cid in enumerate(q)}
-        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-        flat = np.fromiter((position[c] for cut in sets for c in cut), dtype=np.int64, count=int(lengths.sum()))
-        table = np.full((len(sets), int(lengths.max(initial=1))), len(position), dtype=np.int64)
-        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-        table[np.repeat(np.arange(len(sets)), lengths), np.arange(len(flat)) - starts] = flat
-        chances = np.fromiter(q.values(), dtype=float, count=len(position))
-        padded = np.append(chances, 1.0)
-        return cls(sets, table, padded, padded[table].prod(axis=1))
+        """The table of ``family`` over the components of ``q``, all of them the cone."""
+        return Codes(q).cuts(family)
 
     def likeliest(self, overlaps: int) -> Cuts:
         """The likeliest sets, as many as share components in at most ``overlaps`` pairs (counted per component).
@@ -315,7 +291,49 @@ class Cuts:
         before[entries] = earlier
         kept = int(np.searchsorted(np.cumsum(before.reshape(table.shape).sum(axis=1)), overlaps, side="right"))
         chosen = order[:kept]
-        return Cuts([self.sets[i] for i in chosen.tolist()], table[:kept], self.q, self.chances[chosen])
+        return replace(self, sets=[self.sets[i] for i in chosen.tolist()], table=table[:kept], chances=self.chances[chosen])
+
+
+class Codes(dict[frozenset[str], int]):
+    """Cut sets of up to :data:`BOUND_ORDER` components, each coded once as one integer of their positions.
+
+    Positions are those of the components of ``q`` (chance of failure by id); a
+    code holds one position per ``bits`` bits, smallest first, padded with the
+    position after the last.  The families of services share most of their sets,
+    so each is coded once and looked up after.
+
+    >>> codes = Codes({"a": 0.1, "b": 0.2, "c": 0.5})
+    >>> codes[frozenset("ab")] == 0 | 1 << 2 | 3 << 4, codes.cuts([frozenset("c")], np.array([2])).table.tolist()
+    (True, [[2, 3, 3]])
+    """
+
+    def __init__(self, q: Mapping[str, float]) -> None:
+        super().__init__()
+        self.position = {cid: k for k, cid in enumerate(q)}
+        self.pad = len(self.position)
+        self.bits = max(1, self.pad.bit_length())
+        if self.bits * BOUND_ORDER > 63:
+            raise UsageError(f"the audit reads at most {2 ** (63 // BOUND_ORDER) - 1:,} components")
+        self.q = np.append(np.fromiter(q.values(), dtype=float, count=self.pad), 1.0)
+
+    def __missing__(self, cut: frozenset[str]) -> int:
+        row = sorted(self.position[c] for c in cut)
+        if len(row) > BOUND_ORDER:
+            raise ValueError(f"a cut set of {len(row)} components (at most {BOUND_ORDER} are coded)")
+        code = 0
+        for k, position in enumerate(row + [self.pad] * (BOUND_ORDER - len(row))):
+            code |= position << (k * self.bits)
+        self[cut] = code
+        return code
+
+    def cuts(self, family: Iterable[frozenset[str]], cone: np.ndarray | None = None) -> Cuts:
+        """The :class:`Cuts` of a family; ``cone``: the positions of the target's cone (all by default)."""
+        sets = list(family)
+        keys = np.fromiter(map(self.__getitem__, sets), dtype=np.int64, count=len(sets))
+        mask = (1 << self.bits) - 1
+        table = np.stack([(keys >> (k * self.bits)) & mask for k in range(BOUND_ORDER)], axis=1)
+        chances = self.q[table].prod(axis=1)
+        return Cuts(sets, table, self.q, chances, self.q[:-1] if cone is None else self.q[cone])
 
 
 def _chance(cut: Iterable[str], q: dict[str, float]) -> float:
@@ -340,7 +358,7 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     figure = _figure(cuts)
     likeliest = cuts.likeliest(MOST_OVERLAPS)
     lower = max(_disjoint(cuts.sets, cuts.chances), float(likeliest.chances.sum()) - _pairs(likeliest))
-    return figure, (figure - lower) + _more_than(order, cuts.q[:-1].tolist())
+    return figure, (figure - lower) + _more_than(order, cuts.cone.tolist())
 
 
 def _figure(cuts: Cuts) -> float:
