@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
 from test_failure import reference
@@ -155,3 +155,12 @@ def test_cut_sets_of_a_changed_design_from_the_known_ones_equal_a_full_recomputa
     known = {node: family for node, family in before.items() if node not in stale}
     found = cut_set_table(graph, ids, order, known=known)
     assert {t: found[t] for t in ids} == minimal_cut_sets(graph, ids, order)
+
+
+@settings(max_examples=400)
+@given(st.lists(st.lists(st.frozensets(st.sampled_from("abcde"), min_size=1, max_size=3), max_size=8), min_size=1, max_size=4))
+def test_merging_minimal_families_equals_minimising_their_union(families: list[list[frozenset[str]]]) -> None:
+    from graphanalyzer.analysis.cutsets import merged, minimal
+
+    minimals = [minimal(family) for family in families]
+    assert merged(minimals) == minimal(frozenset().union(*minimals))

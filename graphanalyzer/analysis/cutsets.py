@@ -183,7 +183,8 @@ def cut_set_table(
             if len(families) == 1 and node not in cyclic and families[0] is not _ALREADY:
                 # One family, and it cannot hold this node: adding {node} keeps it minimal.
                 return families[0] | {itself}
-            return minimal({itself}.union(*families))
+            together = [frozenset((itself,)), *families]
+            return merged(together) if order <= 3 else minimal(frozenset().union(*together))
         need = len(succ[node]) - gate.at_least + 1
         # taken[j]: sets taking at least j of the members seen so far down.
         taken: list[Family] = [frozenset((frozenset(),))] + [_EMPTY] * need
@@ -302,6 +303,37 @@ def minimal(family: Iterable[frozenset[str]]) -> Family:
         kept += sets
         smaller.update(sets)
     return frozenset(kept)
+
+
+def merged(families: list[Family]) -> Family:
+    """:func:`minimal` of the union of families that are minimal each, of sets of at most three components.
+
+    Working from the largest family: only the sets the others add can hold a set
+    of the union, and only added sets of one or two components can lie inside a
+    set of the largest, which is scanned only when there are such.
+
+    >>> sorted(sorted(s) for s in merged([frozenset({frozenset("abc"), frozenset("d")}), frozenset({frozenset("ab")})]))
+    [['a', 'b'], ['d']]
+    """
+    largest = max(families, key=len)
+    extra = frozenset().union(*(f for f in families if f is not largest)) - largest
+    if not extra:
+        return largest
+    if frozenset() in extra or frozenset() in largest:
+        return _ALREADY
+    small = [cut for cut in largest if len(cut) <= 2]
+    added = minimal([*small, *extra]) & extra  # the added sets that hold no other set
+    ones = {c for cut in added if len(cut) == 1 for c in cut}
+    partners: dict[str, set[str]] = {}
+    for cut in added:
+        if len(cut) == 2:
+            a, b = cut
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
+    if not ones and not partners:
+        return largest | added
+    kept = [cut for cut in largest if ones.isdisjoint(cut) and not (len(cut) == 3 and _holds_pair(cut, partners))]
+    return frozenset(kept).union(added)
 
 
 def _holds_pair(cut: frozenset[str], partners: dict[str, set[str]]) -> bool:
