@@ -180,11 +180,10 @@ def cut_set_table(
             assert isinstance(node, str)  # a component
             itself = frozenset((node,))
             families = [f for f in (result.get(r, _EMPTY) for r in succ[node]) if f]
-            if len(families) == 1 and node not in cyclic and families[0] is not _ALREADY:
-                # One family, and it cannot hold this node: adding {node} keeps it minimal.
-                return families[0] | {itself}
-            together = [frozenset((itself,)), *families]
-            return merged(together) if order <= 3 else minimal(frozenset().union(*together))
+            if node in cyclic or _ALREADY in families or order > 3:
+                return minimal({itself}.union(*families))
+            # No set below can hold this node: adding {node} to their minimal union keeps it minimal.
+            return (merged(families) if len(families) > 1 else families[0] if families else _EMPTY) | {itself}
         need = len(succ[node]) - gate.at_least + 1
         # taken[j]: sets taking at least j of the members seen so far down.
         taken: list[Family] = [frozenset((frozenset(),))] + [_EMPTY] * need
