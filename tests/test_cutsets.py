@@ -158,7 +158,11 @@ def test_cut_sets_of_a_changed_design_from_the_known_ones_equal_a_full_recomputa
 
 
 @settings(max_examples=400)
-@given(st.lists(st.lists(st.frozensets(st.sampled_from("abcde"), min_size=1, max_size=3), max_size=8), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.lists(st.frozensets(st.sampled_from("abcde"), min_size=1, max_size=3), max_size=8), min_size=1, max_size=4
+    )
+)
 def test_merging_minimal_families_equals_minimising_their_union(families: list[list[frozenset[str]]]) -> None:
     from graphanalyzer.analysis.cutsets import merged, minimal
 

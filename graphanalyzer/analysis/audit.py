@@ -208,7 +208,7 @@ def releases(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
 
 
 def verdicts(
-    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
+    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[Node, Iterable[frozenset[str]]]
 ) -> dict[str, dict[str, Any]]:
     """:func:`verdict` of each target, the exact ones computed together (what their cones share, once)."""
     codes, positions, found = _exact(graph, targets)
@@ -216,7 +216,7 @@ def verdicts(
 
 
 def availabilities(
-    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[str, Iterable[frozenset[str]]]
+    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[Node, Iterable[frozenset[str]]]
 ) -> dict[str, float]:
     """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
     codes, positions, found = _exact(graph, targets)
@@ -291,7 +291,8 @@ class Cuts:
         before[entries] = earlier
         kept = int(np.searchsorted(np.cumsum(before.reshape(table.shape).sum(axis=1)), overlaps, side="right"))
         chosen = order[:kept]
-        return replace(self, sets=[self.sets[i] for i in chosen.tolist()], table=table[:kept], chances=self.chances[chosen])
+        sets = [self.sets[i] for i in chosen.tolist()]
+        return replace(self, sets=sets, table=table[:kept], chances=self.chances[chosen])
 
 
 class Codes(dict[frozenset[str], int]):
@@ -791,7 +792,7 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         groups = [g for g in capacity.headroom(after_graph)["groups"] if g["service"] == service]
         if not groups or min(g["tolerates"] for g in groups) < 1:
             return None
-    changed = [*touched, *((c.id, n) for c in fix.changes for n in range(len(c.requires)))]
+    changed: list[Node] = [*touched, *((c.id, n) for c in fix.changes for n in range(len(c.requires)))]
     stale = needing(after_graph, changed)
     known = {node: family for node, family in before.families.items() if node not in stale}
     families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
