@@ -78,17 +78,23 @@ def test_labels_and_unknown_ids() -> None:
         check_ids(graph, ["web-2"])
 
 
-def test_a_small_cone_is_visited_in_declaration_order() -> None:
-    """sets_first keeps the inventory's order where it is free to choose, also in a small cone: exact's
-    diagrams take their variable order from it (declared rack by rack they stay small; in a set's
-    order they explode)."""
+def test_a_small_cone_gives_the_sets_of_the_whole_graph_requirements_first() -> None:
+    """sets_first on a small cone (Tarjan's algorithm on the cone alone) gives the strongly connected
+    sets the whole graph has there, each after every set it needs.  (Exact diagrams take their variable
+    order from exact._depth_first, not from this order.)"""
     from graphanalyzer.graph import cone, sets_first
     from graphanalyzer.model import Component
 
-    parts = {f"r{i}": Component(f"r{i}", "rack") for i in range(30)}
+    parts = {f"r{i}": Component(f"r{i}", "rack", requires=(f"r{(i + 1) % 3}",) if i < 3 else ()) for i in range(30)}
     parts |= {f"h{i}": Component(f"h{i}", "host", container=f"r{i}") for i in range(30)}
     parts |= {f"x{i}": Component(f"x{i}", "widget") for i in range(100)}  # outside the cone: make it small
     graph = build(Inventory("x", parts))
     wanted = cone(graph, [f"h{i}" for i in range(30)])
-    order = [m for members in sets_first(graph, wanted) for m in members]
-    assert order == [cid for cid in parts if cid in wanted]
+    found = list(sets_first(graph, wanted))
+    whole = [members for members in sets_first(graph) if members <= wanted]
+    assert sorted(map(sorted, found)) == sorted(map(sorted, whole))
+    assert {"r0", "r1", "r2"} in found
+    seen: set[str] = set()
+    for members in found:
+        assert all(need in seen or need in members for m in members for need in graph.successors(m))
+        seen |= members
