@@ -597,6 +597,19 @@ def test_lower_order_looks_only_where_a_change_reaches_and_finds_the_same(
     assert result["cut_sets"]["lower_order"] == full_lower_order(before, after, services, order, {})
 
 
+@settings(max_examples=150)
+@given(changed_designs(), st.booleans())
+def test_deadlocked_added_are_those_of_whole_cold_starts(designs: tuple[Inventory, Inventory], back: bool) -> None:
+    from graphanalyzer.analysis.coldstart import coldstart, deadlocked
+    from graphanalyzer.analysis.diff import diff
+
+    before, after = (build(inventory) for inventory in (designs[::-1] if back else designs))
+    then, now = coldstart(before)["deadlocked"], coldstart(after)["deadlocked"]
+    assert deadlocked(after) == now
+    assert deadlocked(after, now[::2]) == now[::2]
+    assert diff(before, after)["deadlocked"]["added"] == [cid for cid in now if cid not in then]
+
+
 def _quorum(at_least: int) -> Inventory:
     hosts = {h: Component(h, "host") for h in ("a", "b", "c")}
     return Inventory("x", {**hosts, "app": Component("app", "service", requires=(Group(("a", "b", "c"), at_least),))})

@@ -34,7 +34,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.analysis.coldstart import coldstart
+from graphanalyzer.analysis.coldstart import deadlocked
 from graphanalyzer.analysis.complexity import measures, rotated
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, cut_sets_of_one, minimal_cut_sets, single_failures
 from graphanalyzer.analysis.cycles import cycles
@@ -96,7 +96,9 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     for sid in before.services():
         if sid not in still:
             services[sid] = {"removed": True}
-    old_cold, new_cold = coldstart(old), coldstart(new)
+    # Only what needs a touched component (or group) can start cold in one design and not the other.
+    stuck = deadlocked(new, needing(new, _with_groups(new, touched)))
+    was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components]))
     old_cycles = _cycles(old)
     return {
         "old": before.name,
@@ -122,7 +124,7 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         },
         "services": services,
         "cycles": {"added": [c for c in _cycles(new) if c not in old_cycles]},
-        "deadlocked": {"added": [c for c in new_cold["deadlocked"] if c not in set(old_cold["deadlocked"])]},
+        "deadlocked": {"added": [cid for cid in stuck if cid not in was_stuck]},
     }
 
 
@@ -136,6 +138,12 @@ _MOST_AGAIN = 0.25
 
 def _components(nodes: set[Node]) -> set[str]:
     return {n for n in nodes if isinstance(n, str)}
+
+
+def _with_groups(graph: nx.DiGraph[Node], touched: set[str]) -> list[Node]:
+    """The touched components of a design and their groups (touched too: they are their requirements)."""
+    _, succ, _ = internals(graph)
+    return [*touched, *(g for t in touched if t in succ for g in succ[t] if is_gate(g))]
 
 
 def _cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
@@ -231,10 +239,12 @@ def lower_order(
         )
 
     candidates: dict[str, set[frozenset[str]]] = {sid: set() for sid in services}
+    components = old.graph["inventory"].components.keys()
     for d in sorted(both):
         for sid, family in given_down("new", d).items():
+            alone = single["new"][sid]  # a set holding one of them is no minimal cut set (but for itself)
             candidates[sid].update(
-                cut | {d} for cut in family if len(cut) < order and cut <= old.graph["inventory"].components.keys()
+                cut | {d} for cut in family if len(cut) < order and alone.isdisjoint(cut) and cut <= components
             )
     found_lower = []
     wanted: dict[frozenset[str], list[str]] = {}  # a new cut set -> the services it may be a lower order for
@@ -322,8 +332,7 @@ def singles_again(
     _, succ, _ = internals(new)
     services = new.graph["inventory"].services()
     reached = cone(new, services)
-    # The groups of a touched component are touched too: they are its requirements.
-    region = needing(new, [*touched, *(g for t in touched if t in succ for g in succ[t] if is_gate(g))]) & reached
+    region = needing(new, _with_groups(new, touched)) & reached
     if len(region) > most * len(reached):
         return single_failures(new, services)
     missing = [n for n in reached if n not in region and n not in known]
