@@ -13,10 +13,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pydot
 import pytest
 from conftest import EXAMPLES, INVENTORIES, needs_graphviz, run_cli
-import hypothesis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -599,15 +599,24 @@ def test_lower_order_looks_only_where_a_change_reaches_and_finds_the_same(
 
 @settings(max_examples=150)
 @given(changed_designs(), st.booleans())
-def test_deadlocked_added_are_those_of_whole_cold_starts(designs: tuple[Inventory, Inventory], back: bool) -> None:
+def test_deadlocked_and_cycles_added_are_those_of_whole_designs(
+    designs: tuple[Inventory, Inventory], back: bool
+) -> None:
     from graphanalyzer.analysis.coldstart import coldstart, deadlocked
+    from graphanalyzer.analysis.complexity import rotated
+    from graphanalyzer.analysis.cycles import cycles as whole_cycles
     from graphanalyzer.analysis.diff import diff
 
     before, after = (build(inventory) for inventory in (designs[::-1] if back else designs))
     then, now = coldstart(before)["deadlocked"], coldstart(after)["deadlocked"]
     assert deadlocked(after) == now
     assert deadlocked(after, now[::2]) == now[::2]
-    assert diff(before, after)["deadlocked"]["added"] == [cid for cid in now if cid not in then]
+    result = diff(before, after)
+    assert result["deadlocked"]["added"] == [cid for cid in now if cid not in then]
+    then_cycles = sorted(rotated(c) for c in whole_cycles(before))
+    assert result["cycles"]["added"] == [
+        c for c in sorted(rotated(c) for c in whole_cycles(after)) if c not in then_cycles
+    ]
 
 
 def _quorum(at_least: int) -> Inventory:
@@ -624,7 +633,11 @@ def test_single_failures_again_are_those_worked_out_whole(designs: tuple[Invento
 
     before, after = designs[::-1] if back else designs
     old, new = build(before), build(after)
-    touched = {c for c in before.components.keys() | after.components.keys() if before.components.get(c) != after.components.get(c)}
+    touched = {
+        c
+        for c in before.components.keys() | after.components.keys()
+        if before.components.get(c) != after.components.get(c)
+    }
     again = singles_again(single_failures(old, before.services()), new, touched, most=1)
     assert again == single_failures(new, after.services())
     assert spof(new, singles=again) == spof(new)

@@ -41,11 +41,14 @@ def coldstart(graph: nx.DiGraph[Node]) -> dict[str, Any]:
     return {"waves": waves, "deadlocked": deadlocked, "cycles": cycles(stuck)}
 
 
-def deadlocked(graph: nx.DiGraph[Node], among: Iterable[Node] | None = None) -> list[str]:
+def deadlocked(
+    graph: nx.DiGraph[Node], among: Iterable[Node] | None = None, looped: set[Node] | None = None
+) -> list[str]:
     """``coldstart(graph)["deadlocked"]`` (those ``among`` some nodes), starting only what may stay down.
 
     Only what needs a dependency cycle, or a group needing more members than it has,
     can stay down: the rest comes up wave by wave whatever happens, and is left out.
+    ``looped``: ``on_cycles(graph)``, when worked out already.
 
     >>> from graphanalyzer.model import Component, Inventory
     >>> from graphanalyzer.graph import build
@@ -59,7 +62,7 @@ def deadlocked(graph: nx.DiGraph[Node], among: Iterable[Node] | None = None) -> 
     """
     nodes, succ, _ = internals(graph)
     short = [node for node, data in nodes.items() if "gate" in data and data["gate"].at_least > len(succ[node])]
-    maybe = needing(graph, on_cycles(graph).union(short))
+    maybe = needing(graph, (on_cycles(graph) if looped is None else looped).union(short))
     if among is not None:
         maybe.intersection_update(among)
     if not maybe:
@@ -87,7 +90,5 @@ def _started(
             states[gate] = evaluate(nodes, succ, gate, states)
         if waves:
             found.append(sorted(settled, key=position.__getitem__))  # type: ignore[arg-type]
-        candidates = {
-            p for n in (*settled, *gates) for p in preds[n] if not is_gate(p) and states.get(p, UP) is DOWN
-        }
+        candidates = {p for n in (*settled, *gates) for p in preds[n] if not is_gate(p) and states.get(p, UP) is DOWN}
     return states, found

@@ -40,7 +40,7 @@ from graphanalyzer.analysis.cutsets import Family, cut_set_table, cut_sets_of_on
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals, is_gate, needing
+from graphanalyzer.graph import Node, cone, internals, is_gate, needing, on_cycles
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
@@ -97,9 +97,10 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         if sid not in still:
             services[sid] = {"removed": True}
     # Only what needs a touched component (or group) can start cold in one design and not the other.
-    stuck = deadlocked(new, needing(new, _with_groups(new, touched)))
-    was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components]))
-    old_cycles = _cycles(old)
+    looped = {"old": on_cycles(old), "new": on_cycles(new)}  # what may lie on a cycle: read once
+    stuck = deadlocked(new, needing(new, _with_groups(new, touched)), looped["new"])
+    was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components], looped["old"]))
+    old_cycles = _cycles(old, looped["old"])
     return {
         "old": before.name,
         "new": after.name,
@@ -123,7 +124,7 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
             "lower_order": lower_order(old, new, common, order, accepted, both, (old_singles, new_singles)),
         },
         "services": services,
-        "cycles": {"added": [c for c in _cycles(new) if c not in old_cycles]},
+        "cycles": {"added": [c for c in _cycles(new, looped["new"]) if c not in old_cycles]},
         "deadlocked": {"added": [cid for cid in stuck if cid not in was_stuck]},
     }
 
@@ -146,8 +147,8 @@ def _with_groups(graph: nx.DiGraph[Node], touched: set[str]) -> list[Node]:
     return [*touched, *(g for t in touched if t in succ for g in succ[t] if is_gate(g))]
 
 
-def _cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
-    return sorted(rotated(cycle) for cycle in cycles(graph))
+def _cycles(graph: nx.DiGraph[Node], looped: set[Node]) -> list[list[str]]:
+    return sorted(rotated(cycle) for cycle in cycles(graph, looped))
 
 
 def _pairs(then: dict[str, Any] | None, now: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +205,7 @@ def lower_order(
             nodes = list(nodes)
             missing = [n for n in nodes if n not in known]
             if missing:
-                known.update(cut_set_table(graphs[design], missing, size, known=known))
+                known.update(cut_set_table(graphs[design], missing, size, known=known))  # type: ignore[arg-type]
             return {n: known[n] for n in nodes}
 
         return families
@@ -295,7 +296,7 @@ def with_down(
     """
     _, succ, pred = internals(graph)
     within = cone(graph, targets) if within is None else within
-    region = {d for d in down if d in within}  # what the targets need, of what needs ``down``
+    region: set[Node] = {d for d in down if d in within}  # what the targets need, of what needs ``down``
     stack = list(region)
     while stack:
         for other in pred[stack.pop()]:
@@ -336,11 +337,12 @@ def singles_again(
     if len(region) > most * len(reached):
         return single_failures(new, services)
     missing = [n for n in reached if n not in region and n not in known]
-    found = {**single_failures(new, missing)} if missing else {}  # their cones hold nothing touched
+    # Their cones hold nothing touched.  (The engine takes any node, group or not, as a target.)
+    found = {**single_failures(new, missing)} if missing else {}  # type: ignore[arg-type]
     edge = {other for node in region for other in succ[node] if other not in region}
     table = cut_set_table(
         new,
-        region,
+        region,  # type: ignore[arg-type]
         1,
         known={n: frozenset(frozenset((c,)) for c in (found[n] if n in found else known[n])) for n in edge},
     )
