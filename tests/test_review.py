@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pydot
 import pytest
 from conftest import EXAMPLES, INVENTORIES, needs_graphviz, run_cli
@@ -594,6 +595,69 @@ def test_lower_order_looks_only_where_a_change_reaches_and_finds_the_same(
     result = diff(before, after, order)
     services = [s for s in designs[1].services() if s in designs[0].components]
     assert result["cut_sets"]["lower_order"] == full_lower_order(before, after, services, order, {})
+
+
+@settings(max_examples=150)
+@given(changed_designs(), st.booleans())
+def test_deadlocked_and_cycles_added_are_those_of_whole_designs(
+    designs: tuple[Inventory, Inventory], back: bool
+) -> None:
+    from graphanalyzer.analysis.coldstart import coldstart, deadlocked
+    from graphanalyzer.analysis.complexity import rotated
+    from graphanalyzer.analysis.cycles import cycles as whole_cycles
+    from graphanalyzer.analysis.diff import diff
+
+    before, after = (build(inventory) for inventory in (designs[::-1] if back else designs))
+    then, now = coldstart(before)["deadlocked"], coldstart(after)["deadlocked"]
+    assert deadlocked(after) == now
+    assert deadlocked(after, now[::2]) == now[::2]
+    result = diff(before, after)
+    assert result["deadlocked"]["added"] == [cid for cid in now if cid not in then]
+    then_cycles = sorted(rotated(c) for c in whole_cycles(before))
+    assert result["cycles"]["added"] == [
+        c for c in sorted(rotated(c) for c in whole_cycles(after)) if c not in then_cycles
+    ]
+
+
+def _quorum(at_least: int) -> Inventory:
+    hosts = {h: Component(h, "host") for h in ("a", "b", "c")}
+    return Inventory("x", {**hosts, "app": Component("app", "service", requires=(Group(("a", "b", "c"), at_least),))})
+
+
+@settings(max_examples=150)
+@given(changed_designs(), st.booleans())
+@hypothesis.example((_quorum(2), _quorum(3)), False)  # a quorum raised, no cycle: the group itself is what changed
+def test_single_failures_again_are_those_worked_out_whole(designs: tuple[Inventory, Inventory], back: bool) -> None:
+    from graphanalyzer.analysis.cutsets import single_failures
+    from graphanalyzer.analysis.diff import singles_again
+
+    before, after = designs[::-1] if back else designs
+    old, new = build(before), build(after)
+    touched = {
+        c
+        for c in before.components.keys() | after.components.keys()
+        if before.components.get(c) != after.components.get(c)
+    }
+    again = singles_again(single_failures(old, before.services()), new, touched, most=1)
+    assert again == single_failures(new, after.services())
+    assert spof(new, singles=again) == spof(new)
+
+
+@settings(max_examples=150)
+@given(changed_designs(), st.integers(min_value=1, max_value=3), st.data())
+def test_cut_sets_with_some_unplugged_are_those_worked_out_whole(
+    designs: tuple[Inventory, Inventory], order: int, data: st.DataObject
+) -> None:
+    from graphanalyzer.analysis.cutsets import cut_set_table, minimal_cut_sets
+    from graphanalyzer.analysis.diff import with_down
+
+    graph = build(designs[1])
+    names = sorted(designs[1].components)
+    down = frozenset(data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3)))
+    services = designs[1].services()
+    table = cut_set_table(graph, services, order)
+    found = with_down(graph, services, order, down, lambda nodes: {n: table[n] for n in nodes}, most=1)
+    assert found == minimal_cut_sets(graph, services, order, down)
 
 
 @given(

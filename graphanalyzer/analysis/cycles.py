@@ -26,12 +26,15 @@ from graphanalyzer.graph import Node, on_cycles
 from graphanalyzer.model import Inventory
 
 
-def cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
-    """One cycle of component ids per strongly connected set, in declaration order."""
+def cycles(graph: nx.DiGraph[Node], looped: set[Node] | None = None) -> list[list[str]]:
+    """One cycle of component ids per strongly connected set, in declaration order.
+
+    ``looped``: ``on_cycles(graph)``, when worked out already.
+    """
     inventory: Inventory = graph.graph["inventory"]
     order = {cid: n for n, cid in enumerate(inventory.components)}
     found = []
-    for members in nx.strongly_connected_components(graph.subgraph(on_cycles(graph))):
+    for members in nx.strongly_connected_components(graph.subgraph(on_cycles(graph) if looped is None else looped)):
         start = min((m for m in members if isinstance(m, str)), key=order.__getitem__, default=None)
         if start is None or (len(members) == 1 and not graph.has_edge(start, start)):
             continue

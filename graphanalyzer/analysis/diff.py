@@ -27,20 +27,20 @@ listed as accepted and do not count for ``--fail-on``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from itertools import combinations
 from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.analysis.coldstart import coldstart
+from graphanalyzer.analysis.coldstart import deadlocked
 from graphanalyzer.analysis.complexity import measures, rotated
-from graphanalyzer.analysis.cutsets import Family, cut_sets_of_one, minimal_cut_sets
+from graphanalyzer.analysis.cutsets import Family, cut_set_table, cut_sets_of_one, minimal_cut_sets, single_failures
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, needing
+from graphanalyzer.graph import Node, cone, internals, is_gate, needing, on_cycles
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
@@ -56,11 +56,13 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         a, b = before.components[cid], after.components[cid]
         if a != b:
             changed[cid] = [f.name for f in fields(a) if getattr(a, f.name) != getattr(b, f.name)]
-    old_found, new_found = spof(old), spof(new)
+    touched = {*changed, *before.components.keys() ^ after.components.keys()}
+    old_singles = single_failures(old, before.services())
+    new_singles = singles_again(old_singles, new, touched)
+    old_found, new_found = spof(old, singles=old_singles), spof(new, singles=new_singles)
     old_spofs = {e["component"]: e for e in old_found["spofs"]}
     new_spofs = {e["component"]: e for e in new_found["spofs"]}
     added = [cid for cid in new_spofs if cid not in old_spofs]
-    touched = {*changed, *before.components.keys() ^ after.components.keys()}
     # A service whose cone holds nothing touched has the same cut sets, depth, support
     # and SPOFs before and after: only the others are worked out again.
     above = needing(old, touched & before.components.keys()) | needing(new, touched & after.components.keys())
@@ -94,8 +96,11 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     for sid in before.services():
         if sid not in still:
             services[sid] = {"removed": True}
-    old_cold, new_cold = coldstart(old), coldstart(new)
-    old_cycles = _cycles(old)
+    # Only what needs a touched component (or group) can start cold in one design and not the other.
+    looped = {"old": on_cycles(old), "new": on_cycles(new)}  # what may lie on a cycle: read once
+    stuck = deadlocked(new, needing(new, _with_groups(new, touched)), looped["new"])
+    was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components], looped["old"]))
+    old_cycles = _cycles(old, looped["old"])
     return {
         "old": before.name,
         "new": after.name,
@@ -116,25 +121,34 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         },
         "cut_sets": {
             "order": order,
-            "lower_order": lower_order(old, new, common, order, accepted, both, (old_found, new_found)),
+            "lower_order": lower_order(old, new, common, order, accepted, both, (old_singles, new_singles)),
         },
         "services": services,
-        "cycles": {"added": [c for c in _cycles(new) if c not in old_cycles]},
-        "deadlocked": {"added": [c for c in new_cold["deadlocked"] if c not in set(old_cold["deadlocked"])]},
+        "cycles": {"added": [c for c in _cycles(new, looped["new"]) if c not in old_cycles]},
+        "deadlocked": {"added": [cid for cid in stuck if cid not in was_stuck]},
     }
 
 
 _MEASURES = ("depth", "support", "index", "blast_radius")
 #: Above this many components reaching a change, cut sets are compared whole (:func:`full_lower_order`).
 _MOST_REACHED = 24
+#: Above this share of a cone to work out again, single failures are worked out whole: the engine's
+#: sets of ids then cost less than its families at the edge of the rest (measured at 100,000 components).
+_MOST_AGAIN = 0.25
 
 
 def _components(nodes: set[Node]) -> set[str]:
     return {n for n in nodes if isinstance(n, str)}
 
 
-def _cycles(graph: nx.DiGraph[Node]) -> list[list[str]]:
-    return sorted(rotated(cycle) for cycle in cycles(graph))
+def _with_groups(graph: nx.DiGraph[Node], touched: set[str]) -> list[Node]:
+    """The touched components of a design and their groups (touched too: they are their requirements)."""
+    _, succ, _ = internals(graph)
+    return [*touched, *(g for t in touched if t in succ for g in succ[t] if is_gate(g))]
+
+
+def _cycles(graph: nx.DiGraph[Node], looped: set[Node]) -> list[list[str]]:
+    return sorted(rotated(cycle) for cycle in cycles(graph, looped))
 
 
 def _pairs(then: dict[str, Any] | None, now: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +164,7 @@ def lower_order(
     order: int,
     accepted: dict[str, Any],
     both: set[str],
-    found: tuple[dict[str, Any], dict[str, Any]],
+    singles: tuple[Mapping[Node, frozenset[str]], Mapping[Node, frozenset[str]]],
 ) -> list[dict[str, Any]]:
     """:func:`full_lower_order`, looking only at the sets that hold a component of ``both``.
 
@@ -160,26 +174,59 @@ def lower_order(
     no new cut set: the candidates are the sets {d} + Y where Y, with d unplugged,
     takes the service down in the new design (cut sets of one order less, given d),
     each checked for minimality, and for the order it had before, with the engine.
+    The cut sets given some components unplugged are worked out only for what needs
+    them (:func:`with_down`).
     """
     if not services:
         return []
     if len(both) > _MOST_REACHED:  # a change under much of the estate: the whole families cost less
         return full_lower_order(old, new, services, order, accepted)
     graphs = {"old": old, "new": new}
-    singles = {"old": _singles(found[0]), "new": _singles(found[1])}
+    single = {"old": singles[0], "new": singles[1]}
     states: dict[tuple[str, frozenset[str]], dict[Node, Any]] = {}
     given: dict[tuple[str, str], dict[str, Family]] = {}  # (design, d) -> cut sets with d unplugged
+    bases: dict[tuple[str, int], dict[Node, Family]] = {}  # (design, order) -> families, nothing unplugged
+
+    def base(design: str, size: int) -> Callable[[Iterable[Node]], dict[Node, Family]]:
+        """The families of cut sets of at most ``size`` components of some nodes, nothing unplugged."""
+        known = bases.setdefault((design, size), {})
+        if size == 1:  # from the single failures: no need to work them out again
+
+            def read(nodes: Iterable[Node]) -> dict[Node, Family]:
+                nodes = list(nodes)
+                for n in nodes:
+                    if n not in known:
+                        known[n] = frozenset(frozenset((c,)) for c in single[design][n])
+                return {n: known[n] for n in nodes}
+
+            return read
+
+        def families(nodes: Iterable[Node]) -> dict[Node, Family]:
+            nodes = list(nodes)
+            missing = [n for n in nodes if n not in known]
+            if missing:
+                known.update(cut_set_table(graphs[design], missing, size, known=known))  # type: ignore[arg-type]
+            return {n: known[n] for n in nodes}
+
+        return families
+
+    def cut_sets(design: str, targets: list[str], size: int, down: frozenset[str]) -> dict[str, Family]:
+        return with_down(graphs[design], targets, size, down, base(design, size))
+
+    reached = {design: cone(graph, services) for design, graph in graphs.items()}
 
     def given_down(design: str, d: str) -> dict[str, Family]:
         if (design, d) not in given:
-            given[design, d] = _cut_sets(graphs[design], services, order - 1, [d])
+            given[design, d] = with_down(
+                graphs[design], services, order - 1, frozenset((d,)), base(design, order - 1), reached[design]
+            )
         return given[design, d]
 
     def is_cut(design: str, cut: frozenset[str], sid: str) -> bool:
         """Whether the set takes the service down: from the SPOFs, the cut sets given one of ``both``, or the engine."""
         if len(cut) == 1:
             (cid,) = cut
-            return cid == sid or sid in singles[design].get(cid, ())
+            return cid in single[design][sid]
         for d in cut & both:
             rest = cut - {d}
             return any(y <= rest for y in given_down(design, d)[sid])
@@ -193,10 +240,12 @@ def lower_order(
         )
 
     candidates: dict[str, set[frozenset[str]]] = {sid: set() for sid in services}
+    components = old.graph["inventory"].components.keys()
     for d in sorted(both):
         for sid, family in given_down("new", d).items():
+            alone = single["new"][sid]  # a set holding one of them is no minimal cut set (but for itself)
             candidates[sid].update(
-                cut | {d} for cut in family if len(cut) < order and cut <= old.graph["inventory"].components.keys()
+                cut | {d} for cut in family if len(cut) < order and alone.isdisjoint(cut) and cut <= components
             )
     found_lower = []
     wanted: dict[frozenset[str], list[str]] = {}  # a new cut set -> the services it may be a lower order for
@@ -214,7 +263,7 @@ def lower_order(
             sids = [sid for sid in sids if (sid, cut) not in was]  # the smallest order it had is the one
             if not sids:
                 break
-            more = _cut_sets(old, sids, size - len(cut), cut)
+            more = cut_sets("old", sids, size - len(cut), cut)
             for sid in sids:
                 for extra in more[sid]:
                     whole = cut | extra
@@ -228,15 +277,81 @@ def lower_order(
     ]
 
 
-def _cut_sets(graph: nx.DiGraph[Node], targets: list[str], order: int, down: Iterable[str]) -> dict[str, Family]:
-    if order == 1:
+def with_down(
+    graph: nx.DiGraph[Node],
+    targets: list[str],
+    order: int,
+    down: frozenset[str],
+    base: Callable[[Iterable[Node]], Mapping[Node, Family]],
+    within: set[Node] | None = None,
+    most: float = _MOST_AGAIN,
+) -> dict[str, Family]:
+    """``minimal_cut_sets(graph, targets, order, down)``, working out only what needs ``down``.
+
+    ``base`` gives the families of nodes with nothing unplugged (of at most ``order``
+    components): a node that does not need ``down`` has that family, and the engine
+    (:func:`graphanalyzer.analysis.cutsets.cut_set_table`) starts from them at the
+    edge of what does (for one component, when more than ``most`` of the cone needs
+    ``down``, the engine works out the whole cone).  ``within``: the targets' cone, when known.
+    """
+    _, succ, pred = internals(graph)
+    within = cone(graph, targets) if within is None else within
+    region: set[Node] = {d for d in down if d in within}  # what the targets need, of what needs ``down``
+    stack = list(region)
+    while stack:
+        for other in pred[stack.pop()]:
+            if other in within and other not in region:
+                region.add(other)
+                stack.append(other)
+    if order == 1 and len(region) > most * len(within):  # the engine's sets of ids cost less
         return cut_sets_of_one(graph, targets, down)
-    return minimal_cut_sets(graph, targets, order, down)
+    edge = {other for node in region for other in succ[node] if other not in region}
+    table = cut_set_table(graph, [t for t in targets if t in region], order, down, known=base(edge)) if region else {}
+    rest = base([t for t in targets if t not in region])
+    return {t: table[t] if t in region else rest[t] for t in targets}
 
 
-def _singles(found: dict[str, Any]) -> dict[str, set[str]]:
-    """For each SPOF in a ``spof`` result, the services it takes down."""
-    return {e["component"]: set(e["breaks"]) for e in found["spofs"]}
+def singles_again(
+    known: Mapping[Node, frozenset[str]], new: nx.DiGraph[Node], touched: set[str], most: float = _MOST_AGAIN
+) -> dict[Node, frozenset[str]]:
+    """``single_failures(new, services)`` from ``known``, those of another design (of its services).
+
+    A node whose cone holds nothing ``touched`` (changed, added or removed, with
+    their groups) has the same cone, hence the same single failures, in both
+    designs: only those that need something touched are worked out again, by the
+    engine, from the others (all of them when more than ``most`` of the cone).
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> def design(at_least: int) -> nx.DiGraph[Node]:
+    ...     return build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...         "app": Component("app", "service", requires=(Group(("a", "b"), at_least),))}))
+    >>> old, new = design(1), design(2)
+    >>> sorted(singles_again(single_failures(old, ["app"]), new, {"app"}, most=1)["app"])
+    ['a', 'app', 'b']
+    """
+    _, succ, _ = internals(new)
+    services = new.graph["inventory"].services()
+    reached = cone(new, services)
+    region = needing(new, _with_groups(new, touched)) & reached
+    if len(region) > most * len(reached):
+        return single_failures(new, services)
+    missing = [n for n in reached if n not in region and n not in known]
+    # Their cones hold nothing touched.  (The engine takes any node, group or not, as a target.)
+    found = {**single_failures(new, missing)} if missing else {}  # type: ignore[arg-type]
+    edge = {other for node in region for other in succ[node] if other not in region}
+    table = cut_set_table(
+        new,
+        region,  # type: ignore[arg-type]
+        1,
+        known={n: frozenset(frozenset((c,)) for c in (found[n] if n in found else known[n])) for n in edge},
+    )
+    for node in region:
+        family = table[node]
+        if frozenset() in family:  # down with nothing unplugged: left to the engine as a whole
+            return single_failures(new, services)
+        found[node] = frozenset(c for (c,) in family)
+    return {n: found[n] if n in found else known[n] for n in reached}
 
 
 def full_lower_order(

@@ -34,7 +34,7 @@ shapes them into DESIGN's ``spof`` JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -45,12 +45,22 @@ from graphanalyzer.graph import Node, check_ids, internals
 from graphanalyzer.model import Inventory
 
 
-def spof(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, order: int = 1) -> dict[str, Any]:
-    """DESIGN's ``spof`` result (with ``illusory_redundancy``) for the targets, services by default."""
+def spof(
+    graph: nx.DiGraph[Node],
+    targets: Iterable[str] | None = None,
+    order: int = 1,
+    singles: Mapping[Node, frozenset[str]] | None = None,
+) -> dict[str, Any]:
+    """DESIGN's ``spof`` result (with ``illusory_redundancy``) for the targets, services by default.
+
+    ``singles``: ``single_failures(graph, targets)`` when it was worked out already
+    (exactly that: every node of the targets' cones, and no other).
+    """
     inventory: Inventory = graph.graph["inventory"]
     chosen = check_ids(graph, targets) if targets else inventory.services()
     position = {cid: n for n, cid in enumerate(inventory.components)}
-    singles = single_failures(graph, chosen)
+    if singles is None:
+        singles = single_failures(graph, chosen)
 
     breaks: dict[str, list[str]] = {}
     for target in chosen:
