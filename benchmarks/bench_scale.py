@@ -127,7 +127,7 @@ def bench(shape: str, size: int) -> None:
         ("complexity", ("complexity",), 4),
         ("spof --order 2", ("spof", "--order", "2"), 6),
         ("chaos --trials 10000", ("chaos", "--trials", "10000"), 6),
-        ("report", ("report", "-o", str(out)), 8),
+        ("report", ("report", "-o", str(out), "--force"), 8),
     ):
         seconds, _ = timed(*GRAPHANALYZER, *args[:1], str(path), *args[1:], "--format", "json", env=env)
         row(label, seconds, f"{seconds - load:.2f} s beyond loading (goal {goal} s)")
