@@ -58,7 +58,7 @@ _EMPTY: Family = frozenset()
 _ALREADY: Family = frozenset((frozenset(),))  # down with nothing more: the family of what is unplugged already
 
 
-def single_failures(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None) -> dict[Node, frozenset[str]]:
+def single_failures(graph: nx.DiGraph[Node], targets: Iterable[Node] | None = None) -> dict[Node, frozenset[str]]:
     """For each node (of the targets' cones, or all), the components whose unplugging alone takes it down."""
     nodes, succ, _ = internals(graph)
     result: dict[Node, frozenset[str]] = {}
@@ -148,7 +148,7 @@ def minimal_cut_sets(
 
 def cut_set_table(
     graph: nx.DiGraph[Node],
-    targets: Iterable[str],
+    targets: Iterable[Node],
     order: int,
     down: Iterable[str] = (),
     known: Mapping[Node, Family] | None = None,

@@ -205,7 +205,7 @@ def lower_order(
             nodes = list(nodes)
             missing = [n for n in nodes if n not in known]
             if missing:
-                known.update(cut_set_table(graphs[design], missing, size, known=known))  # type: ignore[arg-type]
+                known.update(cut_set_table(graphs[design], missing, size, known=known))
             return {n: known[n] for n in nodes}
 
         return families
@@ -338,11 +338,11 @@ def singles_again(
         return single_failures(new, services)
     missing = [n for n in reached if n not in region and n not in known]
     # Their cones hold nothing touched.  (The engine takes any node, group or not, as a target.)
-    found = {**single_failures(new, missing)} if missing else {}  # type: ignore[arg-type]
+    found = {**single_failures(new, missing)} if missing else {}
     edge = {other for node in region for other in succ[node] if other not in region}
     table = cut_set_table(
         new,
-        region,  # type: ignore[arg-type]
+        region,
         1,
         known={n: frozenset(frozenset((c,)) for c in (found[n] if n in found else known[n])) for n in edge},
     )
