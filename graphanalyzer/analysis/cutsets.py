@@ -117,7 +117,7 @@ def cut_sets_of_one(graph: nx.DiGraph[Node], targets: Iterable[str], down: Itera
                 counts[cid] = counts.get(cid, 0) + 1
         return frozenset(cid for cid, count in counts.items() if count >= need)
 
-    for members in sets_first(graph, reached) if 2 * len(reached) > len(nodes) else sets_below(graph, reached):
+    for members in sets_first(graph, reached):
         if not members.isdisjoint(down):
             members = members - down
             if not members:
@@ -201,7 +201,7 @@ def cut_set_table(
         ordered = sets_below(graph, reached)
     else:
         reached = cone(graph, targets)
-        ordered = sets_first(graph, reached) if 2 * len(reached) > len(nodes) else sets_below(graph, reached)
+        ordered = sets_first(graph, reached)
     for members in ordered:
         if down and not members.isdisjoint(down):
             members = members - down

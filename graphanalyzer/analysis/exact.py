@@ -37,7 +37,7 @@ from dd import autoref
 
 from graphanalyzer.analysis.chaos import measures
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below, sets_first
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
 
 #: The largest diagram (in BDD nodes) --exact builds before it gives up.
 MAX_NODES = 2_000_000
@@ -92,8 +92,7 @@ class _Diagrams:
                 bdd.declare(name)
                 self.probability[name] = 1.0 - nodes[member]["component"].availability
         reached = cone(graph, chosen)
-        small = 2 * len(reached) <= graph.number_of_nodes()  # a view of a small cone would still scan every node
-        for members in sets_below(graph, reached) if small else sets_first(graph, reached):
+        for members in sets_first(graph, reached):
             cyclic = len(members) > 1 or any(m in succ[m] for m in members)
             changed = True
             while changed:  # once for a single node; to the greatest fixed point in a cycle
