@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
 
-from graphanalyzer.analysis.complexity import MAX_HASHED, repeated
+from graphanalyzer.analysis.complexity import MAX_HASHED, alike, repeated
 from graphanalyzer.graph import build, is_gate
 from graphanalyzer.model import Component, Group, Inventory
 
@@ -59,12 +59,7 @@ def obvious(graph: nx.DiGraph) -> list[dict[str, object]]:
             )
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)
-    found = [
-        {"kind": kind, "size": sizes[(kind, digest)], "instances": sorted(instances)}
-        for (kind, digest), instances in groups.items()
-        if len(instances) >= 2
-    ]
-    return sorted(found, key=lambda g: (-g["size"] * len(g["instances"]), g["kind"], g["instances"][0]))
+    return alike(groups, sizes)  # the same result shape: what differs is the hash, per container
 
 
 def _containers(inventory: Inventory, cid: str) -> set[str]:

@@ -186,6 +186,15 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
         key = (inventory.components[container].kind, digest)
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)
+    return alike(groups, sizes)
+
+
+def alike(groups: dict[tuple[str, str], list[str]], sizes: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    """:func:`repeated`'s result from containers grouped by ``(kind, hash)`` and each group's size.
+
+    >>> alike({("rack", "h1"): ["r2", "r1"], ("rack", "h2"): ["r3"]}, {("rack", "h1"): 4, ("rack", "h2"): 9})
+    [{'kind': 'rack', 'size': 4, 'instances': ['r1', 'r2']}]
+    """
     found = [
         {"kind": kind, "size": sizes[(kind, digest)], "instances": sorted(instances)}
         for (kind, digest), instances in groups.items()
