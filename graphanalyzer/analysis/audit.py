@@ -337,10 +337,6 @@ class Codes(dict[frozenset[str], int]):
         return Cuts(sets, table, self.q, chances, self.q[:-1] if cone is None else self.q[cone])
 
 
-def _chance(cut: Iterable[str], q: dict[str, float]) -> float:
-    return math.prod(q[c] for c in cut)
-
-
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     """Unavailability from the minimal cut sets of up to ``order`` components, and its error.
 
@@ -396,7 +392,7 @@ def _pairs(cuts: Cuts) -> float:
 
     >>> q = {"a": 0.1, "b": 0.2, "c": 0.5}
     >>> sets = [frozenset("ab"), frozenset("bc"), frozenset("c")]
-    >>> slow = sum(_chance(sets[i] | sets[j], q) for i in range(3) for j in range(i + 1, 3))
+    >>> slow = sum(math.prod(q[c] for c in sets[i] | sets[j]) for i in range(3) for j in range(i + 1, 3))
     >>> abs(_pairs(Cuts.of(sets, q)) - slow) < 1e-15
     True
     """
