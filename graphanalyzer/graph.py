@@ -127,6 +127,20 @@ def needing(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     return _reached(pred, {n for n in nodes if n in pred})
 
 
+def with_groups(graph: nx.DiGraph[Node], ids: Iterable[str]) -> list[Node]:
+    """Components and their groups (a changed component changes its groups too: they are its requirements).
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> g = build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...                           "s": Component("s", "service", requires=(Group(("a", "b")),))}))
+    >>> with_groups(g, ["s", "gone"])
+    ['s', 'gone', ('s', 0)]
+    """
+    _, succ, _ = internals(graph)
+    ids = list(ids)
+    return [*ids, *(g for cid in ids if cid in succ for g in succ[cid] if is_gate(g))]
+
+
 def _reached(adjacency: Adjacency, start: set[Node]) -> set[Node]:
     """``start`` and every node the adjacency leads to from it (``start`` is extended in place)."""
     stack = list(start)

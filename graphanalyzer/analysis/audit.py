@@ -55,7 +55,7 @@ from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, build, check_ids, cone, needing
+from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 
 MINUTES_PER_YEAR = 365.25 * 24 * 60
@@ -788,8 +788,7 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         groups = [g for g in capacity.headroom(after_graph)["groups"] if g["service"] == service]
         if not groups or min(g["tolerates"] for g in groups) < 1:
             return None
-    changed: list[Node] = [*touched, *((c.id, n) for c in fix.changes for n in range(len(c.requires)))]
-    stale = needing(after_graph, changed)
+    stale = needing(after_graph, with_groups(after_graph, touched))
     known = {node: family for node, family in before.families.items() if node not in stale}
     families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
     now = availabilities(after_graph, affected, families)

@@ -40,7 +40,7 @@ from graphanalyzer.analysis.cutsets import Family, cut_set_table, cut_sets_of_on
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals, is_gate, needing, on_cycles
+from graphanalyzer.graph import Node, cone, internals, needing, on_cycles, with_groups
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
@@ -98,7 +98,7 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
             services[sid] = {"removed": True}
     # Only what needs a touched component (or group) can start cold in one design and not the other.
     looped = {"old": on_cycles(old), "new": on_cycles(new)}  # what may lie on a cycle: read once
-    stuck = deadlocked(new, needing(new, _with_groups(new, touched)), looped["new"])
+    stuck = deadlocked(new, needing(new, with_groups(new, touched)), looped["new"])
     was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components], looped["old"]))
     old_cycles = _cycles(old, looped["old"])
     return {
@@ -139,12 +139,6 @@ _MOST_AGAIN = 0.25
 
 def _components(nodes: set[Node]) -> set[str]:
     return {n for n in nodes if isinstance(n, str)}
-
-
-def _with_groups(graph: nx.DiGraph[Node], touched: set[str]) -> list[Node]:
-    """The touched components of a design and their groups (touched too: they are their requirements)."""
-    _, succ, _ = internals(graph)
-    return [*touched, *(g for t in touched if t in succ for g in succ[t] if is_gate(g))]
 
 
 def _cycles(graph: nx.DiGraph[Node], looped: set[Node]) -> list[list[str]]:
@@ -333,7 +327,7 @@ def singles_again(
     _, succ, _ = internals(new)
     services = new.graph["inventory"].services()
     reached = cone(new, services)
-    region = needing(new, _with_groups(new, touched)) & reached
+    region = needing(new, with_groups(new, touched)) & reached
     if len(region) > most * len(reached):
         return single_failures(new, services)
     missing = [n for n in reached if n not in region and n not in known]
