@@ -308,8 +308,9 @@ def merged(families: list[Family]) -> Family:
     """:func:`minimal` of the union of families that are minimal each, of sets of at most three components.
 
     Working from the largest family: only the sets the others add can hold a set
-    of the union, and only added sets of one or two components can lie inside a
-    set of the largest, which is scanned only when there are such.
+    of the union, and only added sets of one or two components, all of them among
+    the largest's components, can lie inside a set of the largest, which is
+    scanned (for sets holding one of those components) only when there are such.
 
     >>> sorted(sorted(s) for s in merged([frozenset({frozenset("abc"), frozenset("d")}), frozenset({frozenset("ab")})]))
     [['a', 'b'], ['d']]
@@ -322,17 +323,24 @@ def merged(families: list[Family]) -> Family:
         return _ALREADY
     small = [cut for cut in largest if len(cut) <= 2]
     added = minimal([*small, *extra]) & extra  # the added sets that hold no other set
-    ones = {c for cut in added if len(cut) == 1 for c in cut}
+    within = set().union(*largest)  # only added sets inside these components can lie in a set of largest
+    ones = {c for cut in added if len(cut) == 1 for c in cut} & within
     partners: dict[str, set[str]] = {}
     for cut in added:
-        if len(cut) == 2:
+        if len(cut) == 2 and cut <= within:
             a, b = cut
             partners.setdefault(a, set()).add(b)
             partners.setdefault(b, set()).add(a)
     if not ones and not partners:
         return largest | added
-    kept = [cut for cut in largest if ones.isdisjoint(cut) and not (len(cut) == 3 and _holds_pair(cut, partners))]
-    return frozenset(kept).union(added)
+    hit = ones.union(partners)
+    gone = [
+        cut
+        for cut in largest
+        if not hit.isdisjoint(cut)
+        and (not ones.isdisjoint(cut) or (len(cut) == 3 and _holds_pair(cut, partners)))
+    ]
+    return largest.difference(gone).union(added)
 
 
 def _holds_pair(cut: frozenset[str], partners: dict[str, set[str]]) -> bool:
