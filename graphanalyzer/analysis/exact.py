@@ -61,7 +61,7 @@ class _Diagrams:
         self.notup: dict[Node, autoref.Function] = {}
         self.variable: dict[str, str] = {}
         self.probability: dict[str, float] = {}
-        self.memo: dict[int, tuple[float, float]] = {}
+        self.memo: dict[int, tuple[float, float, Any]] = {}  # the pair of a node, and the node kept alive
         nodes, succ, _ = internals(graph)
         bdd, down, notup = self.bdd, self.down, self.notup
 
@@ -115,20 +115,35 @@ class _Diagrams:
 
         A negated edge swaps the pair; a node's pair is its variable's chance of
         each branch (``high`` when the component failed) times the branch's pair.
+        Nodes are visited children first, without recursion (a path is as long as
+        the cone has components), and each is kept while its pair is remembered.
         """
-        if u.negated:
-            held, failed = self._both(~u)
-            return failed, held
-        bdd = self.bdd
-        if u == bdd.true:
-            return 1.0, 0.0
-        key = u.node
-        if key not in self.memo:
-            p = self.probability[str(u.var)]
-            assert u.high is not None and u.low is not None  # a node that is not a constant has both branches
-            high, low = self._both(u.high), self._both(u.low)
-            self.memo[key] = (p * high[0] + (1 - p) * low[0], p * high[1] + (1 - p) * low[1])
-        return self.memo[key]
+        memo, true = self.memo, self.bdd.true
+        stack = [~u if u.negated else u]
+        while stack:
+            node = stack[-1]
+            if int(node) in memo:
+                stack.pop()
+                continue
+            if node == true:
+                memo[int(node)] = (1.0, 0.0, node)
+                stack.pop()
+                continue
+            branches = [~b if b.negated else b for b in (node.high, node.low)]
+            waiting = [b for b in branches if int(b) not in memo]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            (h1, h0, _), (l1, l0, _) = (memo[int(b)] for b in branches)
+            if node.high.negated:
+                h1, h0 = h0, h1
+            if node.low.negated:
+                l1, l0 = l0, l1
+            p = self.probability[str(node.var)]
+            memo[int(node)] = (p * h1 + (1 - p) * l1, p * h0 + (1 - p) * l0, node)
+            stack.pop()
+        held, failed, _ = memo[int(~u if u.negated else u)]
+        return (failed, held) if u.negated else (held, failed)
 
     def close(self) -> None:
         """Release the diagram's nodes while the manager lives (dd checks at exit)."""
