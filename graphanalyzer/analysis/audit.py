@@ -67,11 +67,13 @@ EXACT_NODES = 40_000
 BOUND_ORDER = 3
 #: Contributors listed per service.
 CONTRIBUTORS = 5
-#: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
 #: Overlapping pairs of cut sets the bound's lower end visits at most (the likeliest cut sets are taken first).
 MOST_OVERLAPS = 5_000
 #: A move fix moves members of at most this many groups (a culprit that defeats more needs another fix).
 MOST_GROUPS = 12
+#: Components the fixes of one audit may add (peers), coded beside those of the design.
+ROOM = 1024
+#: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
 INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
 
 
@@ -132,11 +134,12 @@ def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int 
     if not chosen:
         raise UsageError("the inventory has no services: name targets with --service")
     families = cut_set_table(graph, chosen, BOUND_ORDER)
-    services = verdicts(graph, chosen, families)
+    codes = Codes(_chances(inventory), room=ROOM)
+    services = verdicts(graph, chosen, families, codes)
     single = spof.spof(graph, chosen)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
-    before = Before(services, breaks, families)
+    before = Before(services, breaks, families, codes)
     risks, fixes = [], {}
     for rank, finding in enumerate(found[: top or None], 1):
         rid = f"R{rank}"
@@ -208,29 +211,43 @@ def releases(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
 
 
 def verdicts(
-    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[Node, Iterable[frozenset[str]]]
+    graph: nx.DiGraph[Node],
+    targets: Sequence[str],
+    families: Mapping[Node, Iterable[frozenset[str]]],
+    codes: Codes | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """:func:`verdict` of each target, the exact ones computed together (what their cones share, once)."""
-    codes, positions, found = _exact(graph, targets)
+    """:func:`verdict` of each target, the exact ones computed together (what their cones share, once).
+
+    ``codes``: the :class:`Codes` to code cut sets with (new ones by default)."""
+    codes, positions, found = _exact(graph, targets, codes)
     return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in targets}
 
 
 def availabilities(
-    graph: nx.DiGraph[Node], targets: Sequence[str], families: Mapping[Node, Iterable[frozenset[str]]]
+    graph: nx.DiGraph[Node],
+    targets: Sequence[str],
+    families: Mapping[Node, Iterable[frozenset[str]]],
+    codes: Codes | None = None,
 ) -> dict[str, float]:
     """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
-    codes, positions, found = _exact(graph, targets)
+    codes, positions, found = _exact(graph, targets, codes)
     return {t: 1 - found[t] if t in found else 1 - _figure(codes.cuts(families[t], positions[t])) for t in targets}
 
 
-def _exact(graph: nx.DiGraph[Node], targets: Sequence[str]) -> tuple[Codes, dict[str, np.ndarray], dict[str, float]]:
-    """The graph's component codes, the positions of each target's cone, and the exact unavailability
-    of the targets whose cone is small."""
-    inventory: Inventory = graph.graph["inventory"]
-    codes = Codes({cid: 1 - c.availability for cid, c in inventory.components.items()})
-    positions = dict(zip(targets, cones(graph, targets, list(inventory.components)), strict=True))
+def _exact(
+    graph: nx.DiGraph[Node], targets: Sequence[str], codes: Codes | None
+) -> tuple[Codes, dict[str, np.ndarray], dict[str, float]]:
+    """The graph's component codes (``codes`` extended, or new), the positions of each target's cone, and
+    the exact unavailability of the targets whose cone is small."""
+    chances = _chances(graph.graph["inventory"])
+    codes = Codes(chances) if codes is None else codes.extended(chances)
+    positions = dict(zip(targets, cones(graph, targets, list(codes.position)), strict=True))
     small = [t for t in targets if len(positions[t]) <= EXACT_COMPONENTS]
     return codes, positions, exact.unavailabilities(graph, small, EXACT_NODES)
+
+
+def _chances(inventory: Inventory) -> dict[str, float]:
+    return {cid: 1 - c.availability for cid, c in inventory.components.items()}
 
 
 def verdict(graph: nx.DiGraph[Node], target: str, cuts: Cuts, unavailable: float | None = None) -> dict[str, Any]:
@@ -298,24 +315,49 @@ class Cuts:
 class Codes(dict[frozenset[str], int]):
     """Cut sets of up to :data:`BOUND_ORDER` components, each coded once as one integer of their positions.
 
-    Positions are those of the components of ``q`` (chance of failure by id); a
-    code holds one position per ``bits`` bits, smallest first, padded with the
-    position after the last.  The families of services share most of their sets,
-    so each is coded once and looked up after.
+    Positions are those of the components of ``q`` (chance of failure by id), then
+    of up to ``room`` components added by :meth:`extended`; a code holds one
+    position per ``bits`` bits, smallest first, padded with the position after the
+    last.  The families of services share most of their sets, and a changed design
+    most of the sets of the design it changes, so each set is coded once and looked
+    up after.
 
     >>> codes = Codes({"a": 0.1, "b": 0.2, "c": 0.5})
     >>> codes[frozenset("ab")] == 0 | 1 << 2 | 3 << 4, codes.cuts([frozenset("c")], np.array([2])).table.tolist()
     (True, [[2, 3, 3]])
+    >>> roomy = Codes({"a": 0.1, "b": 0.2}, room=1)
+    >>> more = roomy.extended({"a": 0.1, "d": 0.3})
+    >>> (more is roomy, roomy.extended({"a": 0.1}) is roomy, more.cuts([frozenset("ad")]).table.tolist())
+    (False, True, [[0, 2, 3]])
     """
 
-    def __init__(self, q: Mapping[str, float]) -> None:
+    def __init__(self, q: Mapping[str, float], room: int = 0) -> None:
         super().__init__()
         self.position = {cid: k for k, cid in enumerate(q)}
-        self.pad = len(self.position)
+        self.pad = len(self.position) + room
         self.bits = max(1, self.pad.bit_length())
         if self.bits * BOUND_ORDER > 63:
-            raise UsageError(f"the audit reads at most {2 ** (63 // BOUND_ORDER) - 1:,} components")
-        self.q = np.append(np.fromiter(q.values(), dtype=float, count=self.pad), 1.0)
+            raise UsageError(f"the audit reads at most {2 ** (63 // BOUND_ORDER) - 1 - room:,} components")
+        self.q = np.ones(self.pad + 1)
+        self.q[: len(self.position)] = np.fromiter(q.values(), dtype=float, count=len(self.position))
+
+    def extended(self, q: Mapping[str, float]) -> Codes:
+        """Codes for a changed design with the components of ``q``: these, shared, when the components they
+        know keep their chances (a copy holds those it adds), else new ones."""
+        added = [cid for cid in q if cid not in self.position]
+        if len(self.position) + len(added) > self.pad or any(
+            self.q[self.position[cid]] != chance for cid, chance in q.items() if cid in self.position
+        ):
+            return Codes(q)
+        if not added:
+            return self
+        copy = Codes.__new__(Codes)
+        dict.update(copy, self)
+        copy.position, copy.pad, copy.bits, copy.q = dict(self.position), self.pad, self.bits, self.q.copy()
+        for cid in added:
+            copy.q[len(copy.position)] = q[cid]
+            copy.position[cid] = len(copy.position)
+        return copy
 
     def __missing__(self, cut: frozenset[str]) -> int:
         row = sorted(self.position[c] for c in cut)
@@ -334,7 +376,7 @@ class Codes(dict[frozenset[str], int]):
         mask = (1 << self.bits) - 1
         table = np.stack([(keys >> (k * self.bits)) & mask for k in range(BOUND_ORDER)], axis=1)
         chances = self.q[table].prod(axis=1)
-        return Cuts(sets, table, self.q, chances, self.q[:-1] if cone is None else self.q[cone])
+        return Cuts(sets, table, self.q, chances, self.q[: len(self.position)] if cone is None else self.q[cone])
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
@@ -546,11 +588,12 @@ def _listing(ids: list[str], most: int = 4) -> str:
 @dataclass(frozen=True)
 class Before:
     """What fixes are measured against: the design's verdicts, the audited services each of its SPOFs
-    breaks, and the minimal cut sets of every node below them (:func:`cut_set_table`)."""
+    breaks, the minimal cut sets of every node below them (:func:`cut_set_table`), and their codes."""
 
     services: dict[str, Any]
     breaks: dict[str, set[str]]
     families: dict[Node, Family]
+    codes: Codes
 
 
 def propose(graph: nx.DiGraph[Node], finding: dict[str, Any], before: Before) -> tuple[dict[str, Any], Fix] | None:
@@ -791,7 +834,7 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
     stale = needing(after_graph, with_groups(after_graph, touched))
     known = {node: family for node, family in before.families.items() if node not in stale}
     families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
-    now = availabilities(after_graph, affected, families)
+    now = availabilities(after_graph, affected, families, before.codes)
     availability = {s: [services[s]["availability"], now[s]] for s in affected}
     if any(b - a > 1e-12 for b, a in availability.values()):
         return None  # a change that makes any service worse is no fix
