@@ -337,8 +337,7 @@ def merged(families: list[Family]) -> Family:
     gone = [
         cut
         for cut in largest
-        if not hit.isdisjoint(cut)
-        and (not ones.isdisjoint(cut) or (len(cut) == 3 and _holds_pair(cut, partners)))
+        if not hit.isdisjoint(cut) and (not ones.isdisjoint(cut) or (len(cut) == 3 and _holds_pair(cut, partners)))
     ]
     return largest.difference(gone).union(added)
 
