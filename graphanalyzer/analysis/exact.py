@@ -129,15 +129,17 @@ class _Diagrams:
                 memo[int(node)] = (1.0, 0.0, node)
                 stack.pop()
                 continue
-            branches = [~b if b.negated else b for b in (node.high, node.low)]
-            waiting = [b for b in branches if int(b) not in memo]
+            high, low = node.high, node.low
+            assert high is not None and low is not None  # a node that is not a constant has both branches
+            waiting = [b for b in (~high if high.negated else high, ~low if low.negated else low) if int(b) not in memo]
             if waiting:
                 stack.extend(waiting)
                 continue
-            (h1, h0, _), (l1, l0, _) = (memo[int(b)] for b in branches)
-            if node.high.negated:
+            h1, h0, _ = memo[int(~high if high.negated else high)]
+            l1, l0, _ = memo[int(~low if low.negated else low)]
+            if high.negated:
                 h1, h0 = h0, h1
-            if node.low.negated:
+            if low.negated:
                 l1, l0 = l0, l1
             p = self.probability[str(node.var)]
             memo[int(node)] = (p * h1 + (1 - p) * l1, p * h0 + (1 - p) * l0, node)
