@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import EXAMPLES, run_cli
 from hypothesis import given, settings
@@ -234,3 +236,13 @@ def test_the_pair_sum_and_the_disjoint_bound_agree_with_their_definitions(
         if any(cut <= failed for cut in cuts):
             union += math.prod(q[c] if c in failed else 1 - q[c] for c in "abcdefgh")
     assert audit._disjoint(cuts, p) <= union + 1e-12
+
+
+@given(st.lists(st.floats(0.0, 0.99), max_size=40), st.integers(1, 3))
+def test_the_tail_beyond_the_bound_order_is_the_poisson_binomial_tail(chances: list[float], k: int) -> None:
+    exactly = [Fraction(1)] + [Fraction(0)] * k  # P(exactly j of those seen so far), exactly in rationals
+    for p in map(Fraction, chances):
+        for j in range(k, 0, -1):
+            exactly[j] = exactly[j] * (1 - p) + exactly[j - 1] * p
+        exactly[0] *= 1 - p
+    assert audit._more_than(k, np.array(chances)) == pytest.approx(float(1 - sum(exactly)), rel=1e-9, abs=1e-15)
