@@ -303,10 +303,17 @@ class Cuts:
         """
         order = np.argsort(-self.chances, kind="stable")
         table = self.table[order]
-        entries, _, earlier = _by_component(table, len(self.q) - 1)
-        before = np.zeros(table.size, dtype=np.int64)  # for each entry: likelier sets holding its component
-        before[entries] = earlier
-        kept = int(np.searchsorted(np.cumsum(before.reshape(table.shape).sum(axis=1)), overlaps, side="right"))
+        prefix = 4096  # the pairs of a prefix are counted in it alone: grow it until they pass ``overlaps``
+        while True:
+            head = table[:prefix]
+            entries, _, earlier = _by_component(head, len(self.q) - 1)
+            before = np.zeros(head.size, dtype=np.int64)  # for each entry: likelier sets holding its component
+            before[entries] = earlier
+            pairs = np.cumsum(before.reshape(head.shape).sum(axis=1))
+            if prefix >= len(table) or (len(pairs) and pairs[-1] > overlaps):
+                break
+            prefix *= 4
+        kept = int(np.searchsorted(pairs, overlaps, side="right"))
         chosen = order[:kept]
         sets = [self.sets[i] for i in chosen.tolist()]
         return replace(self, sets=sets, table=table[:kept], chances=self.chances[chosen])
