@@ -8,8 +8,8 @@ diagram per cone); otherwise it is a *bound* from the minimal cut sets of up to
 three components, as fault-tree tools compute it: ``1 - prod(1 - P(C))`` over the
 cut sets ``C``, with an error that covers both the approximation (the gap to the
 second Bonferroni bound) and every failure of four or more components of the cone
-(the chance that four or more fail at all), so the exact value lies within
-``error`` of the figure.
+(the chance that four or more fail at all, single points of failure left out), so
+the exact value lies within ``error`` of the figure.
 
 Risks are findings of the engine (:func:`spof.spof`, :func:`capacity.headroom`):
 a single point of failure, redundancy one failure defeats, a group whose demand
@@ -276,7 +276,7 @@ class Cuts:
 
     ``table`` has a row per set (in ``sets`` order) of positions into ``q``, the
     chance each component fails; short rows are padded with the last position,
-    whose chance is 1.  ``cone``: the chances of the components of the target's cone.
+    whose chance is 1.  ``cone``: the positions of the components of the target's cone.
 
     >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
     >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()]
@@ -383,7 +383,7 @@ class Codes(dict[frozenset[str], int]):
         mask = (1 << self.bits) - 1
         table = np.stack([(keys >> (k * self.bits)) & mask for k in range(BOUND_ORDER)], axis=1)
         chances = self.q[table].prod(axis=1)
-        return Cuts(sets, table, self.q, chances, self.q[: len(self.position)] if cone is None else self.q[cone])
+        return Cuts(sets, table, self.q, chances, np.arange(len(self.position)) if cone is None else cone)
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
@@ -394,17 +394,20 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     many as :data:`MOST_OVERLAPS` overlapping pairs allow; any subfamily gives a
     lower bound), or that of a family of disjoint ones when it is higher, and below
     the figure plus the chance that more than ``order`` components of the cone
-    fail, which every larger cut set needs.
+    fail that are not single points of failure, which every larger minimal cut set
+    needs (a minimal cut set holds no smaller one).
 
     >>> q = {"a": 0.01, "b": 0.01, "s": 0.001}
-    >>> figure, error = bound(Cuts.of([frozenset("s"), frozenset("ab")], q), 2)
-    >>> round(figure, 9), error > 0
-    (0.0010999, True)
+    >>> bound(Cuts.of([frozenset("s"), frozenset("ab")], q), 2)  # sets sharing no component: exact
+    (0.0010999, 0.0)
+    >>> [round(x, 12) for x in bound(Cuts.of([frozenset("s")], q), 1)]  # {a, b} is left to the error
+    [0.001, 0.0001]
     """
     figure = _figure(cuts)
     likeliest = cuts.likeliest(MOST_OVERLAPS)
     lower = max(_disjoint(cuts.sets, cuts.chances), float(likeliest.chances.sum()) - _pairs(likeliest))
-    return figure, (figure - lower) + _more_than(order, cuts.cone)
+    singles = cuts.table[cuts.table[:, 1] == len(cuts.q) - 1, 0]  # rows of one position, then padding
+    return figure, max(0.0, figure - lower) + _more_than(order, cuts.q[np.setdiff1d(cuts.cone, singles)])
 
 
 def _figure(cuts: Cuts) -> float:
