@@ -39,6 +39,8 @@ import json
 import json.scanner
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import yaml
@@ -58,6 +60,8 @@ Mark = tuple[int, int]  # 0-based line and column
 _GLUED = "a comment needs a space before '#'"
 _GLUED_HASH = re.compile(r"[|>](?:[^\n#]*\S)?#")  # a block scalar's header with a comment glued to it
 _FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A comment with a '#' glued to what is before it, which parse_exact refuses (or text like one).
+_GLUED_COMMENT = re.compile(r"(?:^|[ \t])#(?:[^\n]*[^ \t\n])?#", re.MULTILINE)
 _NOT_FAST = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 
 
@@ -359,6 +363,8 @@ _FLOW = re.compile(
          |(?P<end>(?:(?<=[ ])\#.*)?$))""",
     re.VERBOSE,
 )
+# The start of a line of a run: a plain key without ':', then a flow collection written the JSON way.
+_RUN_KEY = re.compile(r"""([A-Za-z0-9_./(][A-Za-z0-9_./()\-\[\]+=@$^~]*)[ ]*:[ ]+(?=[\[{]"|\{}|\[])""")
 _PLAIN_START_BAD = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")  # JSON pairs them, libyaml refuses them
 
@@ -415,7 +421,7 @@ def parse_fast(text: str, marks: Document | None = None) -> Any:
     >>> parse_fast("a: &anchor 1\\n") is None  # outside the subset
     True
     """
-    if _NOT_FAST.search(text):
+    if _NOT_FAST.search(text) or ("#" in text and _GLUED_COMMENT.search(text)):
         return None
     try:
         return _FastReader(text.split("\n"), marks).document()
@@ -480,6 +486,8 @@ class _FastReader:
             if self._indent > indent:
                 raise _Bail
             content = self._content
+            if content[-1] in "}]" and self.run(indent, result, keys, path):
+                continue
             match = key_match(content)
             if match is None:
                 if content == "-" or content.startswith("- "):
@@ -512,6 +520,42 @@ class _FastReader:
             result[key] = value
         return result
 
+    def run(self, indent: int, result: dict[str, Any], keys: dict[Path, Mark] | None, path: Path) -> bool:
+        """Read consecutive ``key: {"json": ...}`` lines into ``result``, their values in one go.
+
+        Generated inventories declare one component a line this way.  The values are
+        scanned by the C JSON scanner without a Python call per line; where that fails
+        or JSON could read them otherwise than YAML, each is read as :func:`_inline` does.
+        False when the current line does not start such a run.
+        """
+        lines, start, spaces = self.lines, self.i, " " * indent
+        i, end = start, len(lines)
+        names, texts = [], []
+        match = _RUN_KEY.match
+        while i < end:
+            line = lines[i]
+            found = match(line, indent) if line.startswith(spaces) else None
+            if found is None:
+                break
+            names.append(found.group(1))
+            texts.append(line[found.end() :])
+            i += 1
+        if i == start:
+            return False
+        if not NULLS.isdisjoint(names):
+            raise _Bail
+        values = _json_values(texts)
+        if values is None:
+            values = [_inline(text) for text in texts]
+        size = len(result)
+        result.update(zip(names, values, strict=True))
+        if len(result) != size + len(names):
+            raise _Bail  # a key repeated
+        if keys is not None:
+            keys.update({(*path, name): (row, indent) for row, name in enumerate(names, start)})
+        self.i, self._at = i, -1
+        return True
+
     def sequence(self, indent: int, depth: int, path: Path) -> list[Any]:
         result: list[Any] = []
         values = self.values if depth <= 2 else None
@@ -538,6 +582,24 @@ class _FastReader:
                 value = _inline(stripped)
             result.append(value)
         return result
+
+
+def _json_values(texts: list[str]) -> list[Any] | None:
+    """Each text read as one JSON value (numbers as their text), in one C loop; None if one is not,
+    or if JSON and YAML may read one differently (see :func:`_inline`)."""
+    joined = "\n".join(texts)
+    if "true" in joined or "false" in joined or ("\\" in joined and _SURROGATE_ESCAPE.search(joined)):
+        return None
+    try:
+        scanned = list(map(_JSON_SCAN, texts, repeat(0)))  # a text that is no JSON stops the list short
+    except ValueError:
+        return None
+    if list(map(_SECOND, scanned)) != list(map(len, texts)):
+        return None
+    return list(map(_FIRST, scanned))
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _quoted(single: str | None, double: str | None) -> str:
