@@ -65,6 +65,32 @@ def test_fast_reader_agrees_on_runs_of_json_lines(
     agree(("section:\n" if indent else "") + body)
 
 
+_FIELDS = st.dictionaries(
+    _PLAIN_KEYS,
+    st.none() | st.sampled_from(TRICKY) | st.text(ID_CHARS + "#:-,[]{}", min_size=1, max_size=8),
+    max_size=4,
+)
+_ODD_FIELD_LINES = ["# note", "", "    deeper: x", "  - item", "  x:", "x: y", "  k: v # c", "  k: a: b", "    tail"]
+
+
+@given(
+    st.dictionaries(_PLAIN_KEYS, _FIELDS | _PLAIN_TREES, min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 30), st.sampled_from(_ODD_FIELD_LINES)), max_size=2),
+    st.sampled_from([2, 4]),
+    st.sampled_from(["", "pre:\n- k:\n    f: 1\n  g: x\n-   - y\n", "pre:\n  -  a:  \n       b: c\n"]),
+)
+def test_fast_reader_agrees_on_entries_of_block_fields(
+    entries: dict[str, object], odd: list[tuple[int, str]], indent: int, before: str
+) -> None:
+    """Entries ``key:`` with a block of ``field: text`` lines, as safe_dump writes components (read in one go),
+    after lines that the reader rewrites as it reads them (``- key:``)."""
+    dump = yaml.safe_dump({"section": entries}, default_flow_style=False, indent=indent, sort_keys=False)
+    lines = (before + dump).split("\n")
+    for at, line in odd:
+        lines.insert(min(at, len(lines)), line)
+    agree("\n".join(lines))
+
+
 @given(inventories())
 def test_fast_reader_reads_every_dump_exactly(inventory) -> None:  # type: ignore[no-untyped-def]
     text = dumps(inventory)
