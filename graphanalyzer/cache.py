@@ -106,6 +106,22 @@ def _current(handle: BinaryIO, raw: bytes) -> bool:
 _MISSES = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, KeyError, ValueError)
 
 
+def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) -> Inventory:
+    """The inventory whose root file has been read (:func:`graphanalyzer.inventory.read_root`): from the
+    cache when it is there and current, else loaded and kept.  Standard input (``path`` None) is never kept.
+    """
+    from graphanalyzer.inventory import load_bytes
+
+    if path is None or not use_cache:
+        return load_bytes(raw, name, path).inventory
+    hit = lookup(path, raw, name)
+    if hit is not None:
+        return hit
+    loaded = load_bytes(raw, name, path)
+    store(path, raw, name, loaded.inventory, loaded.files, loaded.folders)
+    return loaded.inventory
+
+
 def lookup(path: Path, raw: bytes, name: str | None = None) -> Inventory | None:
     """The cached inventory for this root file (given as ``name``), if every file it read is unchanged."""
     folder = directory()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 from hypothesis import given
+from hypothesis import strategies as st
 from strategies import inventories
 
 from graphanalyzer.graph import build, check_ids, is_gate, label
@@ -98,3 +99,32 @@ def test_a_small_cone_gives_the_sets_of_the_whole_graph_requirements_first() -> 
     for members in found:
         assert all(need in seen or need in members for m in members for need in graph.successors(m))
         seen |= members
+
+
+@given(inventories(with_text=False), st.data())
+def test_build_of_some_components_is_the_subgraph_of_them_and_their_gates(inventory: Inventory, data) -> None:  # type: ignore[no-untyped-def]
+    from graphanalyzer.graph import build
+
+    only = data.draw(st.sets(st.sampled_from(list(inventory.components))))
+    whole = build(inventory)
+
+    def kept(node: object) -> bool:
+        return (node[0] if is_gate(node) else node) in only  # type: ignore[index,operator]
+
+    part = build(inventory, only=only)
+    assert list(part) == [n for n in whole if kept(n)]
+    for node in part:
+        assert part.nodes[node] == whole.nodes[node]
+        assert list(part.succ[node].items()) == [(v, d) for v, d in whole.succ[node].items() if kept(v)]
+        assert list(part.pred[node].items()) == [(u, d) for u, d in whole.pred[node].items() if kept(u)]
+
+
+@given(inventories(with_text=False, max_components=14))
+def test_cycles_found_from_the_records_are_those_of_the_whole_graph(inventory: Inventory) -> None:
+    """The components left by peeling the records are the graph's, and the cycles found from them the same."""
+    from graphanalyzer.analysis.cycles import cycles, found
+    from graphanalyzer.graph import components_on_cycles, on_cycles
+
+    graph = build(inventory)
+    assert components_on_cycles(inventory) == {n for n in on_cycles(graph) if not is_gate(n)}
+    assert found(inventory) == cycles(graph)
