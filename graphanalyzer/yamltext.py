@@ -20,11 +20,14 @@ Two readers give the same tree:
   generated inventories use: block mappings and sequences, one-line flow
   collections, plain and simply quoted scalars.  A flow collection written the
   JSON way (``{"in": "rack-1", "capacity": 200}``, as :mod:`graphanalyzer.dump`
-  writes them) goes to the C ``json`` decoder with numbers kept as text; libyaml
-  reads such text the same way.  The reader is many times faster than libyaml
-  through PyYAML and returns ``None`` for anything outside the subset, for which
-  callers use :func:`parse_exact`.  Property tests check that wherever it answers,
-  it answers exactly as :func:`parse_exact`.
+  writes them) goes to the C ``json`` scanner with numbers kept as text; libyaml
+  reads such text the same way.  What large files repeat line after line is read
+  without Python work a line: runs of ``key: {json}`` lines (one C scan of all
+  their values), and entries of ``field: text`` blocks as ``yaml.safe_dump``
+  writes components (regular expressions).  The reader is many times faster than
+  libyaml through PyYAML and returns ``None`` for anything outside the subset, for
+  which callers use :func:`parse_exact`.  Property tests check that wherever it
+  answers, it answers exactly as :func:`parse_exact`.
 
 >>> parse_fast("a: no\\nb: [010, '1e3']\\nc:\\n")
 {'a': 'no', 'b': ['010', '1e3'], 'c': None}
