@@ -610,9 +610,10 @@ class _Loader:
             spec = FIELDS.get(name)
             if spec is None or written is None:
                 continue
-            # The same value as written reads the same wherever it is written.
+            # The same value as written reads the same wherever it is written (equal trees of
+            # text, lists and mappings have equal reprs).
             cls = written.__class__
-            form = written if cls is str else tuple(written.items()) if cls is dict else tuple(written)
+            form = written if cls is str else repr(written)
             try:
                 value = read_once[name, cls, form]
             except KeyError:
@@ -620,8 +621,6 @@ class _Loader:
                 value = spec.read(self, index, (*where, name), written)
                 if len(self.issues) == before:
                     read_once[name, cls, form] = value
-            except TypeError:  # lists or mappings inside
-                value = spec.read(self, index, (*where, name), written)
             values[spec.attribute] = value
         if defaults.tags and "tags" in fields and values["tags"] is not _INVALID:
             merged = tuple({**defaults.tags, **dict(values["tags"])}.items())
