@@ -46,8 +46,6 @@ from itertools import accumulate, chain, count, repeat
 from operator import add, itemgetter
 from typing import Any
 
-import yaml
-
 from graphanalyzer.errors import Problem
 
 #: Plain scalars that YAML reads as null.  Quoted, they are text.
@@ -175,6 +173,8 @@ def parse_exact(text: str, name: str) -> Document:
 
 def _walk(text: str, name: str, doc: Document) -> None:
     """Fill ``doc`` from libyaml's events (the body of :func:`parse_exact`)."""
+    import yaml  # here: the fast reader, which most large files take, needs none of PyYAML
+
     stack: list[_Frame] = []
     documents = 0
     read = 0  # where the last event started: the walk has checked everything before it
