@@ -24,6 +24,8 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Iterator
+from itertools import chain, compress, filterfalse
+from operator import add, attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,27 +168,36 @@ def on_cycles(graph: nx.DiGraph[Node]) -> set[Node]:
     return _unpeeled(succ, pred)
 
 
-def components_on_cycles(inventory: Inventory) -> set[str]:
-    """The components :func:`on_cycles` leaves in the inventory's graph, found without building it.
+def components_needing_cycles(inventory: Inventory) -> set[str]:
+    """The components that lie on a dependency cycle or need one, found without building the graph.
 
-    A gate needs its members and is needed by its owner alone, so peeling the
-    components with their groups' members as direct needs leaves the same components.
+    A component is peeled off once all it needs (its container, what it requires, the
+    members of its groups) is peeled; what is never peeled is left.  The peeling goes
+    over all components in passes, each one set operation a component in C: an estate
+    a few levels deep takes a few passes.  An estate still peeling after many passes
+    (a chain of thousands declared backwards) gives what is left then: more components,
+    never fewer.
     """
-    needs: dict[str, dict[str, None]] = {}
-    for cid, record in inventory.components.items():
-        ahead = needs[cid] = {}
-        for requirement in record.requires:
-            if requirement.__class__ is str:
-                ahead[requirement] = None
-            else:
-                ahead.update(dict.fromkeys(requirement.members))  # type: ignore[union-attr]
-        if record.container is not None:
-            ahead[record.container] = None
-    needed_by: dict[str, dict[str, None]] = {cid: {} for cid in needs}
-    for cid, ahead in needs.items():
-        for other in ahead:
-            needed_by[other][cid] = None
-    return _unpeeled(needs, needed_by)
+    ids = list(inventory.components)
+    records = inventory.components.values()
+    needs: list[tuple[Any, ...]] = list(map(add, map(_REQUIRES, records), zip(map(_CONTAINER, records))))
+    for n, need in enumerate(needs):
+        if any(map(_IS_GROUP, need)):  # a group stands for its members
+            needs[n] = tuple(chain.from_iterable(r.members if r.__class__ is Group else (r,) for r in need))
+    need_of = dict(zip(ids, needs, strict=True))
+    done: set[str | None] = {None}
+    left = ids
+    for _ in range(_PASSES):
+        done.update(compress(left, map(done.issuperset, map(need_of.__getitem__, left))))
+        still = list(filterfalse(done.__contains__, left))
+        if len(still) == len(left):
+            break
+        left = still
+    return set(left)
+
+
+_REQUIRES, _CONTAINER, _IS_GROUP = attrgetter("requires"), attrgetter("container"), Group.__instancecheck__
+_PASSES = 100
 
 
 def _unpeeled(succ: dict[Any, Any], pred: dict[Any, Any]) -> set[Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graphanalyzer.graph import Node, build, components_on_cycles, on_cycles
+from graphanalyzer.graph import Node, build, components_needing_cycles, on_cycles
 from graphanalyzer.model import Inventory
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 def found(inventory: Inventory) -> list[list[str]]:
     """:func:`cycles` of the inventory's graph, building only the part that may hold cycles (often none of it)."""
-    looped = components_on_cycles(inventory)
+    looped = components_needing_cycles(inventory)
     return cycles(build(inventory, only=looped)) if looped else []
 
 
