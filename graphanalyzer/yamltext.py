@@ -526,7 +526,7 @@ class _FastReader:
             if content[-1] == " ":
                 content = content.rstrip(" ")
             if content[-1] in "}]":
-                ran = self.run(i, indent, result, keys, path)
+                ran = self.run(i, indent, depth, result, keys, path)
                 if ran:
                     i = ran
                     continue
@@ -563,11 +563,13 @@ class _FastReader:
             elif rest[0] not in _PLAIN_START_BAD and ":" not in rest and "#" not in rest:
                 value = None if rest in NULLS else rest  # plain text: what _inline would give
             else:
-                value = _inline(rest)
+                value = _inline(rest, MAX_DEPTH - depth)
             result[key] = value
         return result, i
 
-    def run(self, i: int, indent: int, result: dict[str, Any], keys: dict[Path, Mark] | None, path: Path) -> int:
+    def run(
+        self, i: int, indent: int, depth: int, result: dict[str, Any], keys: dict[Path, Mark] | None, path: Path
+    ) -> int:
         """Read consecutive ``key: {"json": ...}`` lines from line ``i`` into ``result``, their values in one go;
         return the index of the line after them, or 0 when line ``i`` does not start such a run.
 
@@ -591,9 +593,11 @@ class _FastReader:
             return 0
         if not NULLS.isdisjoint(names):
             raise _Bail
+        if max(map(add, map(str.count, texts, repeat("[")), map(str.count, texts, repeat("{")))) > MAX_DEPTH - depth:
+            raise _Bail  # maybe nested too deep: parse_exact says where
         values = _json_values(texts)
         if values is None:
-            values = [_inline(text.rstrip(" ")) for text in texts]
+            values = [_inline(text.rstrip(" "), MAX_DEPTH - depth) for text in texts]
         size = len(result)
         result.update(zip(names, values, strict=True))
         if len(result) != size + len(names):
@@ -672,7 +676,7 @@ class _FastReader:
             elif stripped[0] not in _PLAIN_START_BAD and ":" not in stripped and "#" not in stripped:
                 value, i = None if stripped in NULLS else stripped, i + 1
             else:
-                value, i = _inline(stripped), i + 1
+                value, i = _inline(stripped, MAX_DEPTH - depth), i + 1
             result.append(value)
         return result, i
 
@@ -700,10 +704,12 @@ def _quoted(single: str | None, double: str | None) -> str:
     return single.replace("''", "'") if single is not None else double  # type: ignore[return-value]
 
 
-def _inline(rest: str) -> Any:
-    """A value that starts on the current line and ends on it."""
+def _inline(rest: str, room: int) -> Any:
+    """A value that starts on the current line and ends on it, in which ``room`` collections may open."""
     first = rest[0]
     if first in "[{'\"":
+        if rest.count("[") + rest.count("{") > room:
+            raise _Bail  # maybe nested too deep: parse_exact says where
         jsonish = first == '"' or rest[1:2] == '"' or rest in ("{}", "[]")
         # JSON's true and false and its surrogate-pair escapes mean other things to YAML.
         same_in_yaml = (

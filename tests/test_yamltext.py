@@ -274,3 +274,19 @@ def test_what_libyaml_would_guess_is_refused_where_it_is(case: str) -> None:
 def test_their_well_written_neighbours_are_read(text: str, expected: object) -> None:
     doc = read(text, "x.yaml")
     assert doc.problems == [] and doc.data == expected
+
+
+@pytest.mark.parametrize("levels", [60, 63, 70])
+@pytest.mark.parametrize(
+    "shape",
+    ['a: {{"b": {open}"y"{close}}}\n', 'a:\n  b: {open}"y"{close}\n', 'a:\n  - {open}"y"{close}\n'],
+)
+def test_one_line_values_nested_too_deep_are_left_to_the_exact_reader(shape: str, levels: int) -> None:
+    """A value on one line (JSON run, flow collection) deeper than the limit: parse_fast steps aside."""
+    text = shape.format(open='["x", ' * levels, close="]" * levels)
+    exact = parse_exact(text, "x.yaml")
+    assert [p.message for p in exact.problems] in ([], [f"nesting deeper than {MAX_DEPTH} levels"])
+    if exact.problems:
+        assert parse_fast(text) is None
+    else:
+        assert parse_fast(text) == exact.data
