@@ -73,10 +73,21 @@ def _code_fingerprint() -> bytes:
 
 
 def _key(path: Path, raw: bytes, name: str | None) -> str:
-    digest = hashlib.blake2b(raw, digest_size=20)
+    digest = hashlib.blake2b(_raw_digest(raw).encode(), digest_size=20)
     digest.update(f"{path.resolve()}\0{name or path}".encode())
     digest.update(_code_fingerprint())
     return digest.hexdigest()
+
+
+_last: list[tuple[bytes, str]] = []  # the root file last hashed, with its digest
+
+
+def _raw_digest(raw: bytes) -> str:
+    """The root file's digest, as the load records it; worked out once for the bytes a command read
+    (a cold ``validate`` asks for it five times; 11 MB take some 15 ms each)."""
+    if not (_last and _last[0][0] is raw):
+        _last[:] = [(raw, hashlib.blake2b(raw).hexdigest())]
+    return _last[0][1]
 
 
 def _digest(path: str) -> str | None:
@@ -96,7 +107,7 @@ def _current(handle: BinaryIO, raw: bytes) -> bool:
     """Whether an entry, read up to its header, was made from the files as they are now."""
     header: dict[str, Any] = pickle.load(handle)
     files = header["files"]
-    if not files or files[0][1] != hashlib.blake2b(raw).hexdigest():
+    if not files or files[0][1] != _raw_digest(raw):
         return False
     if any(_digest(name) != digest for name, digest in files[1:]):
         return False
@@ -104,6 +115,22 @@ def _current(handle: BinaryIO, raw: bytes) -> bool:
 
 
 _MISSES = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, KeyError, ValueError)
+
+
+def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) -> Inventory:
+    """The inventory whose root file has been read (:func:`graphanalyzer.inventory.read_root`): from the
+    cache when it is there and current, else loaded and kept.  Standard input (``path`` None) is never kept.
+    """
+    from graphanalyzer.inventory import load_bytes
+
+    if path is None or not use_cache:
+        return load_bytes(raw, name, path).inventory
+    hit = lookup(path, raw, name)
+    if hit is not None:
+        return hit
+    loaded = load_bytes(raw, name, path)
+    store(path, raw, name, loaded.inventory, loaded.files, loaded.folders)
+    return loaded.inventory
 
 
 def lookup(path: Path, raw: bytes, name: str | None = None) -> Inventory | None:

@@ -24,10 +24,10 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Iterator
+from itertools import chain, compress, filterfalse
+from operator import add, attrgetter
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graphanalyzer import cache
 from graphanalyzer import inventory as inventory_module
@@ -35,22 +35,30 @@ from graphanalyzer.bulk import paused_gc
 from graphanalyzer.errors import UsageError
 from graphanalyzer.model import Component, Group, Inventory
 
+if TYPE_CHECKING:  # NetworkX is imported when a graph is built: validate often needs none
+    import networkx as nx
+
 Node = str | tuple[str, int]
 _NEEDS, _MEMBER, _IN = {"via": "needs"}, {"via": "member"}, {"via": "in"}
 
 
-def build(inventory: Inventory) -> nx.DiGraph[Node]:
+def build(inventory: Inventory, only: set[str] | None = None) -> nx.DiGraph[Node]:
     """The dependency graph of an inventory (the graph also keeps it as ``graph["inventory"]``).
 
-    The adjacency is assembled directly, which here takes half the time of
-    ``add_nodes_from``/``add_edges_from`` (the tests check both give the same
+    With ``only``, the graph of those components and their gates, and the edges
+    between them.  The adjacency is assembled directly, which here takes half the
+    time of ``add_nodes_from``/``add_edges_from`` (the tests check both give the same
     graph).  Edges of one kind share one attribute dict: treat the graph as
     read-only, or ``copy()`` it first.
     """
+    import networkx as nx
+
     nodes: dict[Node, dict[str, Any]] = {}
     succ: dict[Node, dict[Node, dict[str, str]]] = {}
     with paused_gc():
         for cid, record in inventory.components.items():
+            if only is not None and cid not in only:
+                continue
             nodes[cid] = {"component": record}
             needs: dict[Node, dict[str, str]] = {}
             succ[cid] = needs
@@ -64,6 +72,10 @@ def build(inventory: Inventory) -> nx.DiGraph[Node]:
                     succ[gate] = dict.fromkeys(requirement.members, _MEMBER)  # type: ignore[union-attr]
             if record.container is not None:
                 needs[record.container] = _IN
+        if only is not None:
+            for targets in succ.values():
+                for outside in [node for node in targets if node not in nodes]:
+                    del targets[outside]
         pred: dict[Node, dict[Node, dict[str, str]]] = {node: {} for node in nodes}
         for u, targets in succ.items():
             for v, data in targets.items():
@@ -98,14 +110,7 @@ def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> nx.DiGrap
 
 def load_read(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) -> nx.DiGraph[Node]:
     """:func:`load` for a root file already read (:func:`graphanalyzer.inventory.read_root`)."""
-    if path is None or not use_cache:
-        return build(inventory_module.load_bytes(raw, name, path).inventory)
-    hit = cache.lookup(path, raw, name)
-    if hit is not None:
-        return build(hit)
-    loaded = inventory_module.load_bytes(raw, name, path)
-    cache.store(path, raw, name, loaded.inventory, loaded.files, loaded.folders)
-    return build(loaded.inventory)
+    return build(cache.load(name, path, raw, use_cache=use_cache))
 
 
 def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
@@ -160,6 +165,43 @@ def on_cycles(graph: nx.DiGraph[Node]) -> set[Node]:
     paths between cycles), usually a small part of an estate.
     """
     _, succ, pred = internals(graph)
+    return _unpeeled(succ, pred)
+
+
+def components_needing_cycles(inventory: Inventory) -> set[str]:
+    """The components that lie on a dependency cycle or need one, found without building the graph.
+
+    A component is peeled off once all it needs (its container, what it requires, the
+    members of its groups) is peeled; what is never peeled is left.  The peeling goes
+    over all components in passes, each one set operation a component in C: an estate
+    a few levels deep takes a few passes.  An estate still peeling after many passes
+    (a chain of thousands declared backwards) gives what is left then: more components,
+    never fewer.
+    """
+    ids = list(inventory.components)
+    records = inventory.components.values()
+    needs: list[tuple[Any, ...]] = list(map(add, map(_REQUIRES, records), zip(map(_CONTAINER, records))))
+    for n, need in enumerate(needs):
+        if any(map(_IS_GROUP, need)):  # a group stands for its members
+            needs[n] = tuple(chain.from_iterable(r.members if r.__class__ is Group else (r,) for r in need))
+    need_of = dict(zip(ids, needs, strict=True))
+    done: set[str | None] = {None}
+    left = ids
+    for _ in range(_PASSES):
+        done.update(compress(left, map(done.issuperset, map(need_of.__getitem__, left))))
+        still = list(filterfalse(done.__contains__, left))
+        if len(still) == len(left):
+            break
+        left = still
+    return set(left)
+
+
+_REQUIRES, _CONTAINER, _IS_GROUP = attrgetter("requires"), attrgetter("container"), Group.__instancecheck__
+_PASSES = 100
+
+
+def _unpeeled(succ: dict[Any, Any], pred: dict[Any, Any]) -> set[Any]:
+    """The nodes left when those leading to none of them are peeled, one way, then the other."""
     left = set(succ)
     for ahead, behind in ((succ, pred), (pred, succ)):
         if len(left) == len(succ):
@@ -184,6 +226,8 @@ def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterat
     # reachable from it; edges point to what a node needs, so requirements come first.
     # A strongly connected set lies wholly inside a cone or wholly outside it.
     if cone is None or 2 * len(cone) > graph.number_of_nodes():
+        import networkx as nx
+
         # The same for every analysis of a graph: found once (graphs are read-only).
         ordered: list[set[Node]] | None = graph.graph.get("sets_first")
         if ordered is None:

@@ -40,6 +40,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -541,6 +542,12 @@ class _Loader:
             return
         entries: Iterator[tuple[YPath, Any, Any]]
         if isinstance(value, dict):
+            if _plain_ids(value) and self.declared.keys().isdisjoint(value):
+                # The common case, declared for all at once: ids as written, none declared before.
+                self.declared.update(zip(value, zip(repeat(index), zip(repeat(section), value)), strict=True))
+                for cid, fields in value.items():
+                    self._declare(index, (section, cid), cid, fields, kind, defaults, [cid])
+                return
             entries = (((section, cid), cid, fields) for cid, fields in value.items())
         elif isinstance(value, list) and kind is not None:
             entries = self._listed(index, section, value)
@@ -562,23 +569,33 @@ class _Loader:
                 self.issue(index, (section, i), f"each entry of {section} is an id or {{id: {{fields}}}}")
 
     def _declare(
-        self, index: int, where: YPath, raw_id: str, fields: Any, kind: str | None, defaults: _Defaults
+        self,
+        index: int,
+        where: YPath,
+        raw_id: str,
+        fields: Any,
+        kind: str | None,
+        defaults: _Defaults,
+        declared: list[str] | None = None,
     ) -> None:
+        """Declare the components ``raw_id`` names (``declared``: its ids, when already declared)."""
         if fields is None:
             fields = {}
         elif fields.__class__ is not dict:
             self.issue(index, where, f"'{raw_id}' needs a mapping of fields, e.g. {{kind: host}}")
             return
         issues = len(self.issues)
-        ids = []
-        for cid in [raw_id] if _plain_id(raw_id) else self._ids(index, where, raw_id, key=True):
-            first = self.declared.get(cid)
-            if first is None:
-                self.declared[cid] = (index, where)
-                ids.append(cid)
-            else:
-                message = f"duplicate id '{cid}' (first declared at {{first}})"
-                self.issues.append(_Issue(index, where, message, True, first))
+        ids = declared
+        if ids is None:
+            ids = []
+            for cid in [raw_id] if _plain_id(raw_id) else self._ids(index, where, raw_id, key=True):
+                first = self.declared.get(cid)
+                if first is None:
+                    self.declared[cid] = (index, where)
+                    ids.append(cid)
+                else:
+                    message = f"duplicate id '{cid}' (first declared at {{first}})"
+                    self.issues.append(_Issue(index, where, message, True, first))
         if not _NAMES.issuperset(fields):
             for name in fields.keys() - _NAMES:
                 self.issue(index, (*where, name), _unknown("field", name, sorted(_NAMES)), key=True)
@@ -593,9 +610,10 @@ class _Loader:
             spec = FIELDS.get(name)
             if spec is None or written is None:
                 continue
-            # The same value as written reads the same wherever it is written.
+            # The same value as written reads the same wherever it is written (equal trees of
+            # text, lists and mappings have equal reprs).
             cls = written.__class__
-            form = written if cls is str else tuple(written.items()) if cls is dict else tuple(written)
+            form = written if cls is str else repr(written)
             try:
                 value = read_once[name, cls, form]
             except KeyError:
@@ -603,8 +621,6 @@ class _Loader:
                 value = spec.read(self, index, (*where, name), written)
                 if len(self.issues) == before:
                     read_once[name, cls, form] = value
-            except TypeError:  # lists or mappings inside
-                value = spec.read(self, index, (*where, name), written)
             values[spec.attribute] = value
         if defaults.tags and "tags" in fields and values["tags"] is not _INVALID:
             merged = tuple({**defaults.tags, **dict(values["tags"])}.items())
@@ -948,6 +964,23 @@ def _plain_id(text: Any) -> bool:
         and text.isprintable()
         and text[:1] not in ("", " ")
         and text[-1] != " "
+    )
+
+
+def _plain_ids(ids: Iterable[str]) -> bool:
+    """Whether every one of these texts is an id as written (:func:`_plain_id`), checked for all at once.
+
+    >>> _plain_ids(["web-1", "db 2"]), _plain_ids(["web-[1:2]"]), _plain_ids(["web-1", " db"]), _plain_ids(["a", ""])
+    (True, False, False, False)
+    """
+    lines = "\n" + "\n".join(ids) + "\n"
+    return (
+        "".join(ids).isprintable()  # no line breaks inside an id either
+        and "[" not in lines
+        and "]" not in lines
+        and "\n " not in lines
+        and " \n" not in lines
+        and "\n\n" not in lines  # an empty id (or none at all)
     )
 
 

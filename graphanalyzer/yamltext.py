@@ -20,11 +20,14 @@ Two readers give the same tree:
   generated inventories use: block mappings and sequences, one-line flow
   collections, plain and simply quoted scalars.  A flow collection written the
   JSON way (``{"in": "rack-1", "capacity": 200}``, as :mod:`graphanalyzer.dump`
-  writes them) goes to the C ``json`` decoder with numbers kept as text; libyaml
-  reads such text the same way.  The reader is many times faster than libyaml
-  through PyYAML and returns ``None`` for anything outside the subset, for which
-  callers use :func:`parse_exact`.  Property tests check that wherever it answers,
-  it answers exactly as :func:`parse_exact`.
+  writes them) goes to the C ``json`` scanner with numbers kept as text; libyaml
+  reads such text the same way.  What large files repeat line after line is read
+  without Python work a line: runs of ``key: {json}`` lines (one C scan of all
+  their values), and entries of ``field: text`` blocks as ``yaml.safe_dump``
+  writes components (regular expressions).  The reader is many times faster than
+  libyaml through PyYAML and returns ``None`` for anything outside the subset, for
+  which callers use :func:`parse_exact`.  Property tests check that wherever it
+  answers, it answers exactly as :func:`parse_exact`.
 
 >>> parse_fast("a: no\\nb: [010, '1e3']\\nc:\\n")
 {'a': 'no', 'b': ['010', '1e3'], 'c': None}
@@ -39,9 +42,9 @@ import json
 import json.scanner
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate, chain, count, repeat
+from operator import add, itemgetter
 from typing import Any
-
-import yaml
 
 from graphanalyzer.errors import Problem
 
@@ -58,6 +61,10 @@ Mark = tuple[int, int]  # 0-based line and column
 _GLUED = "a comment needs a space before '#'"
 _GLUED_HASH = re.compile(r"[|>](?:[^\n#]*\S)?#")  # a block scalar's header with a comment glued to it
 _FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A comment with a '#' glued to what is before it, which parse_exact refuses (or text like one).
+_GLUED_COMMENT = re.compile(r"(?:^|[ \t])#(?:[^\n]*[^ \t\n])?#", re.MULTILINE)
+_DIRECTIVE = re.compile(r"^ *%", re.MULTILINE)
+_FAST_ASCII = bytes(range(0x20, 0x7F)) + b"\n"  # what _NOT_FAST allows of ASCII
 _NOT_FAST = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 
 
@@ -166,6 +173,8 @@ def parse_exact(text: str, name: str) -> Document:
 
 def _walk(text: str, name: str, doc: Document) -> None:
     """Fill ``doc`` from libyaml's events (the body of :func:`parse_exact`)."""
+    import yaml  # here: the fast reader, which most large files take, needs none of PyYAML
+
     stack: list[_Frame] = []
     documents = 0
     read = 0  # where the last event started: the walk has checked everything before it
@@ -359,6 +368,26 @@ _FLOW = re.compile(
          |(?P<end>(?:(?<=[ ])\#.*)?$))""",
     re.VERBOSE,
 )
+# The start of a line of a run: a plain key without ':', then a flow collection written the JSON way.
+_RUN_KEY = re.compile(r"""([A-Za-z0-9_./(][A-Za-z0-9_./()\-\[\]+=@$^~]*)[ ]*:[ ]+(?=[\[{]"|\{}|\[])""")
+# An entry of block fields: `key:`, then lines `field: text` indented alike (plain text without ':' or '#'
+# or an indicator first), then a line indented as the key or less, or the end (see _FastReader.entries).
+_KEY_TEXT = r"[A-Za-z0-9_./(][A-Za-z0-9_./()\-\[\]+=@$^~]*"
+_PLAIN_TEXT = r"""[^\-?:,\[\]{}#&*!|>'"%@`\s](?:[^:#\n]*[^:#\n ])?"""
+_FIELD = re.compile(rf"[ ]*({_KEY_TEXT})[ ]*:[ ]+({_PLAIN_TEXT})[ ]*\n")
+_ENTRIES: dict[tuple[int, int], re.Pattern[str]] = {}
+
+
+def _entry(outer: int, inner: int) -> re.Pattern[str]:
+    """The pattern of an entry of block fields, its key indented by ``outer``, its fields by ``inner``."""
+    pattern = _ENTRIES.get((outer, inner))
+    if pattern is None:
+        field = rf"[ ]{{{inner}}}{_KEY_TEXT}[ ]*:[ ]+{_PLAIN_TEXT}[ ]*\n"
+        entry = rf"[ ]{{{outer}}}({_KEY_TEXT})[ ]*:[ ]*\n((?:{field})+)(?=[ ]{{0,{outer}}}[^ \n#]|\Z)"
+        pattern = _ENTRIES[outer, inner] = re.compile(entry)
+    return pattern
+
+
 _PLAIN_START_BAD = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")  # JSON pairs them, libyaml refuses them
 
@@ -415,139 +444,272 @@ def parse_fast(text: str, marks: Document | None = None) -> Any:
     >>> parse_fast("a: &anchor 1\\n") is None  # outside the subset
     True
     """
-    if _NOT_FAST.search(text):
+    if text.isascii():
+        if text.encode("ascii").translate(None, _FAST_ASCII):
+            return None
+    elif _NOT_FAST.search(text):
         return None
+    if ("%" in text and _DIRECTIVE.search(text)) or ("#" in text and _GLUED_COMMENT.search(text)):
+        return None
+    if text.startswith(("---", "...")) or "\n---" in text or "\n..." in text:
+        return None  # the start or end of a document
     try:
-        return _FastReader(text.split("\n"), marks).document()
+        return _FastReader(text, marks).document()
     except (_Bail, RecursionError):
         return None
 
 
 class _FastReader:
-    """Line-by-line recursive descent over block structure; flow collections on one line."""
+    """Recursive descent over block structure, a line at a time; flow collections on one line.
 
-    def __init__(self, lines: list[str], marks: Document | None) -> None:
-        self.lines = lines
+    A method takes the index of the line it starts at and returns its value with the
+    index of the line after it.  Runs of lines that generated inventories repeat by
+    the thousand (:meth:`run`, :meth:`entries`) are read by regular expressions and
+    the C JSON scanner, with no Python work a line.
+    """
+
+    def __init__(self, text: str, marks: Document | None) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self._offsets: list[int] | None = None
         self.keys = None if marks is None else marks.keys
         self.values = None if marks is None else marks.values
-        self.i = 0
-        self._at = -1
-        self._indent = 0
-        self._content = ""
 
-    def peek(self) -> bool:
-        """Move to the next line with content; set ``_indent``/``_content``; False at the end."""
-        if self._at == self.i:
-            return True
-        lines, i = self.lines, self.i
-        while i < len(lines):
+    def at(self, i: int) -> tuple[int, int, str]:
+        """The first line from ``i`` with content: its index (the number of lines if none), indentation
+        and content without outer spaces."""
+        lines = self.lines
+        end = len(lines)
+        while i < end:
             line = lines[i]
             content = line.lstrip(" ")
             if content and content[0] != "#":
-                indent = len(line) - len(content)
-                if (indent == 0 and content[0] in "-.%" and content[:3] in ("---", "...")) or content[0] == "%":
-                    raise _Bail
-                self.i = self._at = i
-                self._indent, self._content = indent, content.rstrip(" ")
-                return True
+                return i, len(line) - len(content), content.rstrip(" ")
             i += 1
-        self.i = i
-        return False
+        return end, -1, ""
 
     def document(self) -> Any:
-        if not self.peek():
+        i, indent, _ = self.at(0)
+        if indent < 0:
             return None
         if self.values is not None:
-            self.values[()] = (self.i, self._indent)
-        value = self.block(self._indent, 1, ())
-        if self.peek():
+            self.values[()] = (i, indent)
+        value, i = self.block(i, 1, ())
+        if self.at(i)[1] >= 0:
             raise _Bail
         return value
 
-    def block(self, indent: int, depth: int, path: Path) -> Any:
+    def block(self, i: int, depth: int, path: Path) -> tuple[Any, int]:
         if depth > MAX_DEPTH:
             raise _Bail
-        content = self._content
+        i, indent, content = self.at(i)
         if content == "-" or content.startswith("- "):
-            return self.sequence(indent, depth, path)
-        return self.mapping(indent, depth, path)
+            return self.sequence(i, indent, depth, path)
+        return self.mapping(i, indent, depth, path)
 
-    def mapping(self, indent: int, depth: int, path: Path) -> dict[str, Any]:
+    def mapping(self, i: int, indent: int, depth: int, path: Path) -> tuple[dict[str, Any], int]:
         keys = self.keys if depth <= 2 else None
+        lines = self.lines
+        end = len(lines)
         result: dict[str, Any] = {}
         key_match = _KEY.match
-        while self.peek() and self._indent >= indent:
-            if self._indent > indent:
+        while i < end:
+            line = lines[i]
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                i += 1
+                continue
+            if len(line) - len(content) != indent:
+                if len(line) - len(content) < indent:
+                    break
                 raise _Bail
-            content = self._content
+            if content[-1] == " ":
+                content = content.rstrip(" ")
+            if content[-1] in "}]":
+                ran = self.run(i, indent, depth, result, keys, path)
+                if ran:
+                    i = ran
+                    continue
+            elif content[-1] == ":" and 2 <= depth < MAX_DEPTH:
+                ran = self.entries(i, indent, result, keys, path)
+                if ran:
+                    i = ran
+                    continue
             match = key_match(content)
             if match is None:
                 if content == "-" or content.startswith("- "):
                     break
                 raise _Bail
-            plain = match.group("plain")
-            if plain is not None:
-                if plain in NULLS:
+            key = match.group("plain")
+            if key is not None:
+                if key in NULLS:
                     raise _Bail
-                key = plain
             else:
                 key = _quoted(match.group("sq"), match.group("dq"))
             if key in result:
                 raise _Bail
-            rest = content[match.end() :]
             if keys is not None:
-                keys[(*path, key)] = (self.i, indent)
-            self.i += 1
+                keys[(*path, key)] = (i, indent)
+            rest = content[match.end() :]
+            i += 1
             if not rest or rest[0] == "#":
-                if self.peek() and self._indent > indent:
-                    value = self.block(self._indent, depth + 1, (*path, key))
-                elif (
-                    self.peek() and self._indent == indent and (self._content == "-" or self._content.startswith("- "))
-                ):
-                    value = self.sequence(indent, depth + 1, (*path, key))
+                j, inner, after = self.at(i)
+                if inner > indent:
+                    value, i = self.block(j, depth + 1, (*path, key))
+                elif inner == indent and (after == "-" or after.startswith("- ")):
+                    value, i = self.sequence(j, indent, depth + 1, (*path, key))
                 else:
                     value = None
+            elif rest[0] not in _PLAIN_START_BAD and ":" not in rest and "#" not in rest:
+                value = None if rest in NULLS else rest  # plain text: what _inline would give
             else:
-                value = _inline(rest)
+                value = _inline(rest, MAX_DEPTH - depth)
             result[key] = value
-        return result
+        return result, i
 
-    def sequence(self, indent: int, depth: int, path: Path) -> list[Any]:
+    def run(
+        self, i: int, indent: int, depth: int, result: dict[str, Any], keys: dict[Path, Mark] | None, path: Path
+    ) -> int:
+        """Read consecutive ``key: {"json": ...}`` lines from line ``i`` into ``result``, their values in one go;
+        return the index of the line after them, or 0 when line ``i`` does not start such a run.
+
+        Generated inventories declare one component a line this way.  The values are
+        scanned by the C JSON scanner without a Python call per line; where that fails
+        or JSON could read them otherwise than YAML, each is read as :func:`_inline` does.
+        """
+        lines, start, spaces = self.lines, i, " " * indent
+        end = len(lines)
+        names, texts = [], []
+        match = _RUN_KEY.match
+        while i < end:
+            line = lines[i]
+            found = match(line, indent) if line.startswith(spaces) else None
+            if found is None:
+                break
+            names.append(found.group(1))
+            texts.append(line[found.end() :])
+            i += 1
+        if i == start:
+            return 0
+        if not NULLS.isdisjoint(names):
+            raise _Bail
+        if max(map(add, map(str.count, texts, repeat("[")), map(str.count, texts, repeat("{")))) > MAX_DEPTH - depth:
+            raise _Bail  # maybe nested too deep: parse_exact says where
+        values = _json_values(texts)
+        if values is None:
+            values = [_inline(text.rstrip(" "), MAX_DEPTH - depth) for text in texts]
+        size = len(result)
+        result.update(zip(names, values, strict=True))
+        if len(result) != size + len(names):
+            raise _Bail  # a key repeated
+        if keys is not None:
+            keys.update(zip(map(path.__add__, zip(names)), zip(range(start, i), repeat(indent)), strict=True))
+        return i
+
+    def entries(self, i: int, indent: int, result: dict[str, Any], keys: dict[Path, Mark] | None, path: Path) -> int:
+        """Read consecutive entries ``key:`` whose value is a block of ``field: plain text`` lines from line ``i``
+        into ``result``; return the index of the line after them, or 0 when line ``i`` does not start one.
+
+        This is how ``yaml.safe_dump`` writes a component of simple fields.  Each entry
+        is matched by one regular expression, its fields by another, with no Python work
+        a line.  The fields' keys are not recorded (they are deeper than two levels).
+        """
+        below = self.lines[i + 1] if i + 1 < len(self.lines) else ""
+        inner = len(below) - len(below.lstrip(" "))
+        if inner <= indent:
+            return 0
+        if self._offsets is None:  # where each line starts in the text (lines rewritten keep their length)
+            self._offsets = list(map(add, accumulate(map(len, self.lines), initial=0), count()))
+        # Each match starts where the last one ended; the first that fails ends them.
+        scanner = _entry(indent, inner).scanner(self.text, self._offsets[i])  # type: ignore[attr-defined]
+        found = list(iter(scanner.match, None))
+        if not found:
+            return 0
+        names = list(map(_GROUP, found, repeat(1)))
+        bodies = list(map(_GROUP, found, repeat(2)))
+        if not NULLS.isdisjoint(names):
+            raise _Bail
+        pairs = list(map(_FIELD.findall, bodies))
+        fields = list(map(dict, pairs))
+        if list(map(len, fields)) != list(map(len, pairs)):
+            raise _Bail  # a field repeated
+        if not NULLS.isdisjoint(chain.from_iterable(chain.from_iterable(pairs))):
+            if not NULLS.isdisjoint(chain.from_iterable(fields)):
+                raise _Bail  # a field named null
+            fields = [{key: None if value in NULLS else value for key, value in p} for p in pairs]
+        size = len(result)
+        result.update(zip(names, fields, strict=True))
+        if len(result) != size + len(names):
+            raise _Bail  # a key repeated
+        rows: list[int] = list(accumulate(map(add, map(len, pairs), repeat(1)), initial=i))  # key and fields
+        if keys is not None:
+            keys.update(zip(map(path.__add__, zip(names)), zip(rows, repeat(indent)), strict=False))
+        return rows[-1]
+
+    def sequence(self, i: int, indent: int, depth: int, path: Path) -> tuple[list[Any], int]:
         result: list[Any] = []
         values = self.values if depth <= 2 else None
-        while self.peek() and self._indent == indent:
-            content = self._content
-            if content != "-" and not content.startswith("- "):
+        lines = self.lines
+        end = len(lines)
+        while i < end:
+            line = lines[i]
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                i += 1
+                continue
+            if len(line) - len(content) != indent or (content[0] != "-" or content[1:2] not in ("", " ")):
                 break
-            rest = content[2:]
-            stripped = rest.lstrip(" ")
+            content = content.rstrip(" ")
+            stripped = content[2:].lstrip(" ")
+            column = indent + len(content) - len(stripped)
             if values is not None:
-                values[(*path, len(result))] = (self.i, indent + len(content) - len(stripped))
+                values[(*path, len(result))] = (i, column)
             if not stripped or stripped[0] == "#":
-                self.i += 1
-                nested = self.peek() and self._indent > indent
-                value = self.block(self._indent, depth + 1, (*path, len(result))) if nested else None
+                j, inner, _ = self.at(i + 1)
+                if inner > indent:
+                    value, i = self.block(j, depth + 1, (*path, len(result)))
+                else:
+                    value, i = None, i + 1
             elif stripped == "-" or stripped.startswith("- ") or _KEY.match(stripped):
-                column = indent + 2 + len(rest) - len(stripped)
-                self.lines[self.i] = " " * column + stripped
-                self._at = -1
-                self.peek()
-                value = self.block(column, depth + 1, (*path, len(result)))
+                lines[i] = " " * column + line[column:]  # its own block starts here (line lengths stay)
+                value, i = self.block(i, depth + 1, (*path, len(result)))
+            elif stripped[0] not in _PLAIN_START_BAD and ":" not in stripped and "#" not in stripped:
+                value, i = None if stripped in NULLS else stripped, i + 1
             else:
-                self.i += 1
-                value = _inline(stripped)
+                value, i = _inline(stripped, MAX_DEPTH - depth), i + 1
             result.append(value)
-        return result
+        return result, i
+
+
+def _json_values(texts: list[str]) -> list[Any] | None:
+    """Each text read as one JSON value (numbers as their text), in one C loop; None if one is not,
+    or if JSON and YAML may read one differently (see :func:`_inline`)."""
+    joined = "\n".join(texts)
+    if "true" in joined or "false" in joined or ("\\" in joined and _SURROGATE_ESCAPE.search(joined)):
+        return None
+    try:
+        scanned = list(map(_JSON_SCAN, texts, repeat(0)))  # a text that is no JSON stops the list short
+    except ValueError:
+        return None
+    if list(map(_SECOND, scanned)) != list(map(len, texts)):
+        return None
+    return list(map(_FIRST, scanned))
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_GROUP = re.Match.group
 
 
 def _quoted(single: str | None, double: str | None) -> str:
     return single.replace("''", "'") if single is not None else double  # type: ignore[return-value]
 
 
-def _inline(rest: str) -> Any:
-    """A value that starts on the current line and ends on it."""
+def _inline(rest: str, room: int) -> Any:
+    """A value that starts on the current line and ends on it, in which ``room`` collections may open."""
     first = rest[0]
     if first in "[{'\"":
+        if rest.count("[") + rest.count("{") > room:
+            raise _Bail  # maybe nested too deep: parse_exact says where
         jsonish = first == '"' or rest[1:2] == '"' or rest in ("{}", "[]")
         # JSON's true and false and its surrogate-pair escapes mean other things to YAML.
         same_in_yaml = (

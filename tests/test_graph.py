@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 from hypothesis import given
+from hypothesis import strategies as st
 from strategies import inventories
 
 from graphanalyzer.graph import build, check_ids, is_gate, label
@@ -98,3 +99,56 @@ def test_a_small_cone_gives_the_sets_of_the_whole_graph_requirements_first() -> 
     for members in found:
         assert all(need in seen or need in members for m in members for need in graph.successors(m))
         seen |= members
+
+
+@given(inventories(with_text=False), st.data())
+def test_build_of_some_components_is_the_subgraph_of_them_and_their_gates(inventory: Inventory, data) -> None:  # type: ignore[no-untyped-def]
+    from graphanalyzer.graph import build
+
+    only = data.draw(st.sets(st.sampled_from(list(inventory.components))))
+    whole = build(inventory)
+
+    def kept(node: object) -> bool:
+        return (node[0] if is_gate(node) else node) in only  # type: ignore[index,operator]
+
+    part = build(inventory, only=only)
+    assert list(part) == [n for n in whole if kept(n)]
+    for node in part:
+        assert part.nodes[node] == whole.nodes[node]
+        assert list(part.succ[node].items()) == [(v, d) for v, d in whole.succ[node].items() if kept(v)]
+        assert list(part.pred[node].items()) == [(u, d) for u, d in whole.pred[node].items() if kept(u)]
+
+
+def needing_cycles(graph: nx.DiGraph) -> set[str]:
+    """The obvious reference: components from which a dependency cycle can be reached."""
+    looped = {n for members in nx.strongly_connected_components(graph) for n in members if len(members) > 1}
+    looped.update(n for n in graph if graph.has_edge(n, n))
+    return {n for n in graph if not is_gate(n) and (n in looped or nx.descendants(graph, n) & looped)}
+
+
+@given(inventories(with_text=False, max_components=14))
+def test_cycles_found_from_the_records_are_those_of_the_whole_graph(inventory: Inventory) -> None:
+    """The components peeling the records leaves are those that lie on or need a cycle, and the cycles
+    found from them are those of the whole graph."""
+    from graphanalyzer.analysis.cycles import cycles, found
+    from graphanalyzer.graph import components_needing_cycles
+
+    graph = build(inventory)
+    assert components_needing_cycles(inventory) == needing_cycles(graph)
+    assert found(inventory) == cycles(graph)
+
+
+def test_a_long_chain_declared_backwards_still_gives_the_cycles() -> None:
+    """Past the passes' limit, peeling stops with more components left (never fewer): the cycles found stay right."""
+    from graphanalyzer.analysis.cycles import cycles, found
+    from graphanalyzer.graph import components_needing_cycles
+    from graphanalyzer.model import Component
+
+    chain = {f"c{n}": Component(f"c{n}", "service", requires=(f"c{n + 1}",)) for n in range(300)}
+    chain["c300"] = Component("c300", "service", requires=("loop",))
+    chain["loop"] = Component("loop", "service", requires=("loop",))
+    inventory = Inventory("chain", chain)
+    assert {"c0", "loop"} <= components_needing_cycles(inventory)
+    assert found(inventory) == cycles(build(inventory)) == [["loop"]]
+    acyclic = Inventory("chain", {**chain, "loop": Component("loop", "service")})
+    assert found(acyclic) == cycles(build(acyclic)) == []

@@ -12,7 +12,7 @@ import pytest
 from conftest import EXAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import inventories
+from strategies import TRICKY, inventories
 
 from graphanalyzer.cli import resolve
 from graphanalyzer.dump import dumps, dumps_block
@@ -346,3 +346,10 @@ def test_every_example_dumps_and_loads_back_whole(name: str, dump: Callable[[Inv
     assert releases(loaded) == releases(original)
     if dump is dumps:
         assert loaded.accepted == original.accepted
+
+
+@given(st.lists(st.sampled_from(TRICKY) | st.text(max_size=6), min_size=1, max_size=6))
+def test_ids_checked_at_once_are_checked_as_one_by_one(ids: list[str]) -> None:
+    from graphanalyzer.inventory import _plain_id, _plain_ids
+
+    assert _plain_ids(ids) == all(map(_plain_id, ids))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import TRICKY, documents, inventories
+from strategies import ID_CHARS, TRICKY, documents, inventories, trees
 
 from graphanalyzer.dump import dumps
 from graphanalyzer.yamltext import MAX_DEPTH, parse_exact, parse_fast, read
@@ -34,6 +34,61 @@ def test_fast_reader_agrees_on_pyyaml_dumps(data: dict, flow: bool | None, inden
 def test_fast_reader_agrees_on_json_flow_lines(data: dict) -> None:
     agree("".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in data.items()))
     agree("".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=True)}\n" for k, v in data.items()))
+
+
+_PLAIN_KEY = st.from_regex(r"[a-z0-9_./(][a-z0-9_./()\-\[\]+=@$^~:]{0,6}", fullmatch=True)
+_PLAIN_KEYS = st.one_of(_PLAIN_KEY, _PLAIN_KEY, _PLAIN_KEY, st.sampled_from(TRICKY))
+_PLAIN_TREES = st.recursive(
+    st.none() | st.sampled_from(TRICKY) | st.text(ID_CHARS + "\\#,:[]{}", max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(ID_CHARS, max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+_ODD_LINES = ["# note", "", 'x: {"a": 1} # c', "y: [a, b]", 'z: {"a": true}', 'w: {"a": 1}  ', "v: {}", '  u: {"a": 1}']
+
+
+@given(
+    st.lists(st.tuples(_PLAIN_KEYS, _PLAIN_TREES | trees), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 8), st.sampled_from(_ODD_LINES)), max_size=2),
+    st.sampled_from([0, 2]),
+    st.booleans(),
+)
+def test_fast_reader_agrees_on_runs_of_json_lines(
+    items: list[tuple[str, object]], odd: list[tuple[int, str]], indent: int, ascii_only: bool
+) -> None:
+    """Lines ``key: {json}`` in a row (read in one go), with repeated keys and lines that break the run."""
+    lines = [f"{k}: {json.dumps(v, ensure_ascii=ascii_only)}" for k, v in items]
+    for at, line in odd:
+        lines.insert(at, line)
+    body = "".join(" " * indent + line + "\n" for line in lines)
+    agree(("section:\n" if indent else "") + body)
+
+
+_FIELDS = st.dictionaries(
+    _PLAIN_KEYS,
+    st.none() | st.sampled_from(TRICKY) | st.text(ID_CHARS + "#:-,[]{}", min_size=1, max_size=8),
+    max_size=4,
+)
+_ODD_FIELD_LINES = ["# note", "", "    deeper: x", "  - item", "  x:", "x: y", "  k: v # c", "  k: a: b", "    tail"]
+
+
+@given(
+    st.dictionaries(_PLAIN_KEYS, _FIELDS | _PLAIN_TREES, min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 30), st.sampled_from(_ODD_FIELD_LINES)), max_size=2),
+    st.sampled_from([2, 4]),
+    st.sampled_from(["", "pre:\n- k:\n    f: 1\n  g: x\n-   - y\n", "pre:\n  -  a:  \n       b: c\n"]),
+)
+def test_fast_reader_agrees_on_entries_of_block_fields(
+    entries: dict[str, object], odd: list[tuple[int, str]], indent: int, before: str
+) -> None:
+    """Entries ``key:`` with a block of ``field: text`` lines, as safe_dump writes components (read in one go),
+    after lines that the reader rewrites as it reads them (``- key:``)."""
+    dump = yaml.safe_dump({"section": entries}, default_flow_style=False, indent=indent, sort_keys=False)
+    lines = (before + dump).split("\n")
+    for at, line in odd:
+        lines.insert(min(at, len(lines)), line)
+    agree("\n".join(lines))
 
 
 @given(inventories())
@@ -95,6 +150,11 @@ def test_scalars_stay_the_text_written(text: str, expected: object) -> None:
         "a: [b,\n  c]\n",
         "a: {b: 1, b: 2}\n",
         'a: {"b": 1, "b": 2}\n',
+        'a: {"b": 1}\nc: {"d": 2}\na: {"e": 3}\n',
+        'a: {"b": 1}\nc: {"d": 2, "d": 3}\n',
+        'a: {"b": 1}\nnull: {"d": 2}\n',
+        'section:\n  #x: ["#"]\n',
+        "a: b # c#d\n",
     ],
 )
 def test_fast_reader_steps_aside(text: str) -> None:
@@ -214,3 +274,19 @@ def test_what_libyaml_would_guess_is_refused_where_it_is(case: str) -> None:
 def test_their_well_written_neighbours_are_read(text: str, expected: object) -> None:
     doc = read(text, "x.yaml")
     assert doc.problems == [] and doc.data == expected
+
+
+@pytest.mark.parametrize("levels", [60, 63, 70])
+@pytest.mark.parametrize(
+    "shape",
+    ['a: {{"b": {open}"y"{close}}}\n', 'a:\n  b: {open}"y"{close}\n', 'a:\n  - {open}"y"{close}\n'],
+)
+def test_one_line_values_nested_too_deep_are_left_to_the_exact_reader(shape: str, levels: int) -> None:
+    """A value on one line (JSON run, flow collection) deeper than the limit: parse_fast steps aside."""
+    text = shape.format(open='["x", ' * levels, close="]" * levels)
+    exact = parse_exact(text, "x.yaml")
+    assert [p.message for p in exact.problems] in ([], [f"nesting deeper than {MAX_DEPTH} levels"])
+    if exact.problems:
+        assert parse_fast(text) is None
+    else:
+        assert parse_fast(text) == exact.data

@@ -16,14 +16,25 @@ one cycle through it, starting at its earliest-declared component; placement
 ... }))
 >>> cycles(g)
 [['dns', 'auth'], ['loop']]
+>>> found(g.graph["inventory"]) == cycles(g)
+True
 """
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
-from graphanalyzer.graph import Node, on_cycles
+from graphanalyzer.graph import Node, build, components_needing_cycles, on_cycles
 from graphanalyzer.model import Inventory
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def found(inventory: Inventory) -> list[list[str]]:
+    """:func:`cycles` of the inventory's graph, building only the part that may hold cycles (often none of it)."""
+    looped = components_needing_cycles(inventory)
+    return cycles(build(inventory, only=looped)) if looped else []
 
 
 def cycles(graph: nx.DiGraph[Node], looped: set[Node] | None = None) -> list[list[str]]:
@@ -31,6 +42,8 @@ def cycles(graph: nx.DiGraph[Node], looped: set[Node] | None = None) -> list[lis
 
     ``looped``: ``on_cycles(graph)``, when worked out already.
     """
+    import networkx as nx
+
     inventory: Inventory = graph.graph["inventory"]
     order = {cid: n for n, cid in enumerate(inventory.components)}
     found = []

@@ -43,20 +43,19 @@ def validate(inventory: Inventory, cycles: Iterable[list[str]] = ()) -> dict[str
 def validated(source: str) -> dict[str, Any]:
     """:func:`validate` for an inventory file, with its cycles; kept beside its cache entry.
 
-    An unchanged inventory is answered from the note without loading it again (nor
-    importing what analyses need).
+    An unchanged inventory is answered from the note without loading it again.  The
+    graph is built only where cycles may be (NetworkX is not even imported when there
+    can be none).
     """
     name, path, raw = read_root(source)
     if path is not None:
         kept: dict[str, Any] | None = cache.note(path, raw, name, "validate")
         if kept is not None:
             return kept
-    # Analyses need NetworkX, which an answer from the cache does not.
-    from graphanalyzer.analysis.cycles import cycles
-    from graphanalyzer.graph import load_read
+    from graphanalyzer.analysis.cycles import found
 
-    graph = load_read(name, path, raw)
-    result = validate(graph.graph["inventory"], cycles(graph))
+    inventory = cache.load(name, path, raw)
+    result = validate(inventory, found(inventory))
     if path is not None:
         cache.keep_note(path, raw, name, "validate", result)
     return result
