@@ -90,47 +90,16 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[Node] | None = No
     return result
 
 
-def cut_sets_of_one(graph: nx.DiGraph[Node], targets: Iterable[str], down: Iterable[str]) -> dict[str, Family]:
-    """``minimal_cut_sets(graph, targets, 1, down)``, the way :func:`single_failures` works: with sets of ids."""
-    nodes, succ, _ = internals(graph)
+def cut_sets_of_one(
+    graph: nx.DiGraph[Node], targets: Iterable[str], down: Iterable[str], known: Mapping[Node, Ones] | None = None
+) -> dict[str, Family]:
+    """``minimal_cut_sets(graph, targets, 1, down)``, the way :func:`single_failures` works: with sets of ids.
+
+    ``known``: as for :func:`ones_table`.
+    """
     targets = list(targets)
-    down = frozenset(down)
-    result: dict[Node, Any] = dict.fromkeys(down, _ALREADY)
-    reached = cone(graph, targets)
-
-    def evaluate(node: Node) -> Any:
-        gate = nodes[node].get("gate")
-        families = [result.get(r, frozenset()) for r in succ[node]]
-        if gate is None:
-            return _ALREADY if _ALREADY in families else frozenset().union({node}, *families)
-        need = len(families) - gate.at_least + 1 - families.count(_ALREADY)  # members still to take down
-        families = [f for f in families if f is not _ALREADY]
-        if need <= 0:
-            return _ALREADY
-        if need == len(families):
-            return frozenset.intersection(*families) if families else frozenset()
-        if need == 1:
-            return frozenset().union(*families)
-        counts: dict[str, int] = {}
-        for family in families:
-            for cid in family:
-                counts[cid] = counts.get(cid, 0) + 1
-        return frozenset(cid for cid, count in counts.items() if count >= need)
-
-    for members in sets_first(graph, reached):
-        if not members.isdisjoint(down):
-            members = members - down
-            if not members:
-                continue
-        if len(members) == 1:
-            (node,) = members
-            if node not in succ[node]:
-                result[node] = evaluate(node)
-                continue
-        _least_fixed_point(members, evaluate, result, frozenset())
-    return {
-        t: _ALREADY if result[t] is _ALREADY else frozenset(frozenset((cid,)) for cid in result[t]) for t in targets
-    }
+    table = ones_table(graph, targets, down, known)
+    return {t: _ALREADY if table[t] is _ALREADY else frozenset(frozenset((cid,)) for cid in table[t]) for t in targets}
 
 
 def minimal_cut_sets(
@@ -343,3 +312,78 @@ def _holds_pair(cut: frozenset[str], partners: dict[str, set[str]]) -> bool:
         return True
     with_b = partners.get(b)
     return with_b is not None and c in with_b
+
+
+#: The cut sets of one component of a node as the set of their ids, or ``ALREADY`` (see :func:`ones_table`).
+Ones = frozenset[Any]  # frozenset[str], or ALREADY (a Family)
+#: The family of a node that what is unplugged already takes down: that of the empty set.
+ALREADY = _ALREADY
+
+
+def ones_table(
+    graph: nx.DiGraph[Node],
+    targets: Iterable[Node],
+    down: Iterable[str] = (),
+    known: Mapping[Node, Ones] | None = None,
+) -> dict[Node, Ones]:
+    """The cut sets of one component, with ``down`` unplugged already, of every node the targets need.
+
+    A node's value is the set of the ids that take it down together with ``down``,
+    or ``{frozenset()}`` (the family of the empty set) when ``down`` alone does.
+    ``known``: values already worked out for nodes whose cones hold nothing that
+    differs from the design they were worked out on (with the same ``down``); they
+    are taken as they are, and what lies below them is not visited, as in
+    :func:`cut_set_table`.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...                           "app": Component("app", "service", requires=(Group(("a", "b")),))}))
+    >>> sorted(ones_table(g, ["app"], ["a"])["app"])
+    ['app', 'b']
+    >>> sorted(ones_table(g, ["app"], ["a"], known={("app", 0): frozenset("c")})["app"])
+    ['app', 'c']
+    >>> ones_table(g, ["app"], ["a", "b"])["app"]
+    frozenset({frozenset()})
+    """
+    nodes, succ, _ = internals(graph)
+    down = frozenset(down)
+    result: dict[Node, Any] = dict.fromkeys(down, _ALREADY)
+    empty: frozenset[str] = frozenset()
+
+    def evaluate(node: Node) -> Any:
+        gate = nodes[node].get("gate")
+        families = [result.get(r, empty) for r in succ[node]]
+        if gate is None:
+            return _ALREADY if _ALREADY in families else empty.union({node}, *families)
+        need = len(families) - gate.at_least + 1 - families.count(_ALREADY)  # members still to take down
+        families = [f for f in families if f is not _ALREADY]
+        if need <= 0:
+            return _ALREADY
+        if need == len(families):
+            return frozenset.intersection(*families) if families else empty
+        if need == 1:
+            return empty.union(*families)
+        counts: dict[str, int] = {}
+        for family in families:
+            for cid in family:
+                counts[cid] = counts.get(cid, 0) + 1
+        return frozenset(cid for cid, count in counts.items() if count >= need)
+
+    if known:
+        result.update(known)
+        ordered = sets_below(graph, _unknown(succ, targets, result))
+    else:
+        ordered = sets_first(graph, cone(graph, targets))
+    for members in ordered:
+        if down and not members.isdisjoint(down):
+            members = members - down
+            if not members:
+                continue
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, empty)
+    return result
