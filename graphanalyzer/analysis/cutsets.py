@@ -387,3 +387,86 @@ def ones_table(
                 continue
         _least_fixed_point(members, evaluate, result, empty)
     return result
+
+
+def cut_sets_of_two(
+    graph: nx.DiGraph[Node], targets: Iterable[Node], singles: Mapping[Node, frozenset[str]] | None = None
+) -> dict[Node, Family]:
+    """The minimal cut sets of two components of every node the targets need.
+
+    With ``singles`` (:func:`single_failures` of the targets, worked out when not
+    given), ``minimal_cut_sets(graph, targets, 2)`` is, for each target, the single
+    failures (each a set of one) and these.  A pair is minimal when neither of its
+    components takes the node down alone, the only smaller sets there are: no
+    general superset check is needed.  A component's pairs are its requirements',
+    less those that hold one of its single failures; a group's are the pairs that
+    take enough of its members down (counted with bit masks of members), from its
+    members' pairs and single failures.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {h: Component(h, "host") for h in "abc"} | {
+    ...     "app": Component("app", "service", requires=(Group(("a", "b", "c"), 2),))}))
+    >>> sorted(sorted(pair) for pair in cut_sets_of_two(g, ["app"])["app"])
+    [['a', 'b'], ['a', 'c'], ['b', 'c']]
+    """
+    nodes, succ, _ = internals(graph)
+    targets = list(targets)
+    if singles is None:
+        singles = single_failures(graph, targets)
+    empty: frozenset[Any] = frozenset()
+    nothing = (empty, empty)
+    # Per node: its pairs, and the components they hold (to tell at once whether a single failure meets one).
+    result: dict[Node, tuple[Family, frozenset[str]]] = {}
+
+    def kept(parts: list[tuple[Family, frozenset[str]]], alone: frozenset[str]) -> tuple[Family, frozenset[str]]:
+        """The pairs of ``parts`` that hold none of ``alone``."""
+        if len(parts) == 1 and parts[0][1].isdisjoint(alone):
+            return parts[0]
+        if all(held.isdisjoint(alone) for _, held in parts):
+            return empty.union(*(pairs for pairs, _ in parts)), empty.union(*(held for _, held in parts))
+        found = frozenset(pair for pairs, _ in parts for pair in pairs if pair.isdisjoint(alone))
+        return found, empty.union(*found)
+
+    def evaluate(node: Node) -> tuple[Family, frozenset[str]]:
+        gate = nodes[node].get("gate")
+        alone = singles[node]
+        members = succ[node]
+        if gate is None or len(members) - gate.at_least == 0:  # a component, or a group needing all its members
+            parts = [value for r in members if (value := result.get(r, nothing))[0]]
+            return kept(parts, alone) if parts else nothing
+        need = len(members) - gate.at_least + 1  # members that must be down
+        masks: dict[str, int] = {}  # for each component that is no single failure of the group, the members it takes
+        by_pair: dict[frozenset[str], int] = {}  # for each pair of a member, the members it takes (as a pair)
+        for n, member in enumerate(members):
+            bit = 1 << n
+            for cid in singles[member]:
+                if cid not in alone:
+                    masks[cid] = masks.get(cid, 0) | bit
+            for pair in result.get(member, nothing)[0]:
+                if pair.isdisjoint(alone):
+                    by_pair[pair] = by_pair.get(pair, 0) | bit
+        found = []
+        for pair, mask in by_pair.items():
+            a, b = pair
+            if (mask | masks.get(a, 0) | masks.get(b, 0)).bit_count() >= need:
+                found.append(pair)
+        ranked = sorted(((mask.bit_count(), mask, cid) for cid, mask in masks.items()), reverse=True)
+        for n, (count, mask, cid) in enumerate(ranked):
+            for other_count, other_mask, other in ranked[n + 1 :]:
+                if count + other_count < need:
+                    break  # the others take fewer members still
+                if (mask | other_mask).bit_count() >= need:
+                    pair = frozenset((cid, other))
+                    if pair not in by_pair:
+                        found.append(pair)
+        return (frozenset(found), empty.union(*found)) if found else nothing
+
+    for members in sets_first(graph, cone(graph, targets)):
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, nothing)
+    return {node: pairs for node, (pairs, _) in result.items()}
