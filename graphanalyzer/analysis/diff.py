@@ -238,7 +238,9 @@ def lower_order(
         if len(cut) == 1:
             (cid,) = cut
             return cid in single[design][sid]
-        for d in cut & both:
+        reaching = cut & both
+        if reaching:  # any of them will do: one whose cut sets are worked out already, if there is one
+            d = next((d for d in reaching if (design, d) in given), min(reaching))
             rest = cut - {d}
             value = given_down(design, d)[sid]
             if order == 2:  # a set of ids
