@@ -140,8 +140,9 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
 _MEASURES = ("depth", "support", "index", "blast_radius")
 #: Above this many components reaching a change, cut sets are compared whole (:func:`full_lower_order`).
 _MOST_REACHED = 24
-#: Above this share of a cone to work out again, single failures are worked out whole: a pass over
-#: the whole graph in its order then costs less than ordering the rest (measured at 100,000 components).
+#: Above this share of a cone to work out again, single failures are worked out whole.  (At 100,000
+#: components, 47 % of the cone again took 0.9 s; the whole 0.6-0.7 s, after 0.75 s to find the
+#: graph's order, which nothing else in a diff finds for the new design.)
 _MOST_AGAIN = 0.75
 
 
