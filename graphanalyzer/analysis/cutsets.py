@@ -90,47 +90,16 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[Node] | None = No
     return result
 
 
-def cut_sets_of_one(graph: nx.DiGraph[Node], targets: Iterable[str], down: Iterable[str]) -> dict[str, Family]:
-    """``minimal_cut_sets(graph, targets, 1, down)``, the way :func:`single_failures` works: with sets of ids."""
-    nodes, succ, _ = internals(graph)
+def cut_sets_of_one(
+    graph: nx.DiGraph[Node], targets: Iterable[str], down: Iterable[str], known: Mapping[Node, Ones] | None = None
+) -> dict[str, Family]:
+    """``minimal_cut_sets(graph, targets, 1, down)``, the way :func:`single_failures` works: with sets of ids.
+
+    ``known``: as for :func:`ones_table`.
+    """
     targets = list(targets)
-    down = frozenset(down)
-    result: dict[Node, Any] = dict.fromkeys(down, _ALREADY)
-    reached = cone(graph, targets)
-
-    def evaluate(node: Node) -> Any:
-        gate = nodes[node].get("gate")
-        families = [result.get(r, frozenset()) for r in succ[node]]
-        if gate is None:
-            return _ALREADY if _ALREADY in families else frozenset().union({node}, *families)
-        need = len(families) - gate.at_least + 1 - families.count(_ALREADY)  # members still to take down
-        families = [f for f in families if f is not _ALREADY]
-        if need <= 0:
-            return _ALREADY
-        if need == len(families):
-            return frozenset.intersection(*families) if families else frozenset()
-        if need == 1:
-            return frozenset().union(*families)
-        counts: dict[str, int] = {}
-        for family in families:
-            for cid in family:
-                counts[cid] = counts.get(cid, 0) + 1
-        return frozenset(cid for cid, count in counts.items() if count >= need)
-
-    for members in sets_first(graph, reached):
-        if not members.isdisjoint(down):
-            members = members - down
-            if not members:
-                continue
-        if len(members) == 1:
-            (node,) = members
-            if node not in succ[node]:
-                result[node] = evaluate(node)
-                continue
-        _least_fixed_point(members, evaluate, result, frozenset())
-    return {
-        t: _ALREADY if result[t] is _ALREADY else frozenset(frozenset((cid,)) for cid in result[t]) for t in targets
-    }
+    table = ones_table(graph, targets, down, known)
+    return {t: _ALREADY if table[t] is _ALREADY else frozenset(frozenset((cid,)) for cid in table[t]) for t in targets}
 
 
 def minimal_cut_sets(
@@ -350,3 +319,161 @@ def _holds_pair(cut: frozenset[str], partners: dict[str, set[str]]) -> bool:
         return True
     with_b = partners.get(b)
     return with_b is not None and c in with_b
+
+
+#: The cut sets of one component of a node as the set of their ids, or ``ALREADY`` (see :func:`ones_table`).
+Ones = frozenset[Any]  # frozenset[str], or ALREADY (a Family)
+#: The family of a node that what is unplugged already takes down: that of the empty set.
+ALREADY = _ALREADY
+
+
+def ones_table(
+    graph: nx.DiGraph[Node],
+    targets: Iterable[Node],
+    down: Iterable[str] = (),
+    known: Mapping[Node, Ones] | None = None,
+) -> dict[Node, Ones]:
+    """The cut sets of one component, with ``down`` unplugged already, of every node the targets need.
+
+    A node's value is the set of the ids that take it down together with ``down``,
+    or ``{frozenset()}`` (the family of the empty set) when ``down`` alone does.
+    ``known``: values already worked out for nodes whose cones hold nothing that
+    differs from the design they were worked out on (with the same ``down``); they
+    are taken as they are, and what lies below them is not visited, as in
+    :func:`cut_set_table`.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...                           "app": Component("app", "service", requires=(Group(("a", "b")),))}))
+    >>> sorted(ones_table(g, ["app"], ["a"])["app"])
+    ['app', 'b']
+    >>> sorted(ones_table(g, ["app"], ["a"], known={("app", 0): frozenset("c")})["app"])
+    ['app', 'c']
+    >>> ones_table(g, ["app"], ["a", "b"])["app"]
+    frozenset({frozenset()})
+    """
+    nodes, succ, _ = internals(graph)
+    down = frozenset(down)
+    result: dict[Node, Any] = dict.fromkeys(down, _ALREADY)
+    empty: frozenset[str] = frozenset()
+
+    def evaluate(node: Node) -> Any:
+        gate = nodes[node].get("gate")
+        families = [result.get(r, empty) for r in succ[node]]
+        if gate is None:
+            return _ALREADY if _ALREADY in families else empty.union({node}, *families)
+        need = len(families) - gate.at_least + 1 - families.count(_ALREADY)  # members still to take down
+        families = [f for f in families if f is not _ALREADY]
+        if need <= 0:
+            return _ALREADY
+        if need == len(families):
+            return frozenset.intersection(*families) if families else empty
+        if need == 1:
+            return empty.union(*families)
+        counts: dict[str, int] = {}
+        for family in families:
+            for cid in family:
+                counts[cid] = counts.get(cid, 0) + 1
+        return frozenset(cid for cid, count in counts.items() if count >= need)
+
+    if known:
+        result.update(known)
+        ordered = sets_below(graph, _unknown(succ, targets, result))
+    else:
+        ordered = sets_first(graph, cone(graph, targets))
+    for members in ordered:
+        if down and not members.isdisjoint(down):
+            members = members - down
+            if not members:
+                continue
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, empty)
+    return result
+
+
+def cut_sets_of_two(
+    graph: nx.DiGraph[Node], targets: Iterable[Node], singles: Mapping[Node, frozenset[str]] | None = None
+) -> dict[Node, Family]:
+    """The minimal cut sets of two components of every node the targets need.
+
+    With ``singles`` (:func:`single_failures` of the targets, worked out when not
+    given), ``minimal_cut_sets(graph, targets, 2)`` is, for each target, the single
+    failures (each a set of one) and these.  A pair is minimal when neither of its
+    components takes the node down alone, the only smaller sets there are: no
+    general superset check is needed.  A component's pairs are its requirements',
+    less those that hold one of its single failures; a group's are the pairs that
+    take enough of its members down (counted with bit masks of members), from its
+    members' pairs and single failures.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {h: Component(h, "host") for h in "abc"} | {
+    ...     "app": Component("app", "service", requires=(Group(("a", "b", "c"), 2),))}))
+    >>> sorted(sorted(pair) for pair in cut_sets_of_two(g, ["app"])["app"])
+    [['a', 'b'], ['a', 'c'], ['b', 'c']]
+    """
+    nodes, succ, _ = internals(graph)
+    targets = list(targets)
+    if singles is None:
+        singles = single_failures(graph, targets)
+    empty: frozenset[Any] = frozenset()
+    nothing = (empty, empty)
+    # Per node: its pairs, and the components they hold (to tell at once whether a single failure meets one).
+    result: dict[Node, tuple[Family, frozenset[str]]] = {}
+
+    def kept(parts: list[tuple[Family, frozenset[str]]], alone: frozenset[str]) -> tuple[Family, frozenset[str]]:
+        """The pairs of ``parts`` that hold none of ``alone``."""
+        if len(parts) == 1 and parts[0][1].isdisjoint(alone):
+            return parts[0]
+        if all(held.isdisjoint(alone) for _, held in parts):
+            return empty.union(*(pairs for pairs, _ in parts)), empty.union(*(held for _, held in parts))
+        found = frozenset(pair for pairs, _ in parts for pair in pairs if pair.isdisjoint(alone))
+        return found, empty.union(*found)
+
+    def evaluate(node: Node) -> tuple[Family, frozenset[str]]:
+        gate = nodes[node].get("gate")
+        alone = singles[node]
+        members = succ[node]
+        if gate is None or len(members) - gate.at_least == 0:  # a component, or a group needing all its members
+            parts = [value for r in members if (value := result.get(r, nothing))[0]]
+            return kept(parts, alone) if parts else nothing
+        need = len(members) - gate.at_least + 1  # members that must be down
+        masks: dict[str, int] = {}  # for each component that is no single failure of the group, the members it takes
+        by_pair: dict[frozenset[str], int] = {}  # for each pair of a member, the members it takes (as a pair)
+        for n, member in enumerate(members):
+            bit = 1 << n
+            for cid in singles[member]:
+                if cid not in alone:
+                    masks[cid] = masks.get(cid, 0) | bit
+            for pair in result.get(member, nothing)[0]:
+                if pair.isdisjoint(alone):
+                    by_pair[pair] = by_pair.get(pair, 0) | bit
+        found = []
+        for pair, mask in by_pair.items():
+            a, b = pair
+            if (mask | masks.get(a, 0) | masks.get(b, 0)).bit_count() >= need:
+                found.append(pair)
+        ranked = sorted(((mask.bit_count(), mask, cid) for cid, mask in masks.items()), reverse=True)
+        for n, (count, mask, cid) in enumerate(ranked):
+            for other_count, other_mask, other in ranked[n + 1 :]:
+                if count + other_count < need:
+                    break  # the others take fewer members still
+                if (mask | other_mask).bit_count() >= need:
+                    pair = frozenset((cid, other))
+                    if pair not in by_pair:
+                        found.append(pair)
+        return (frozenset(found), empty.union(*found)) if found else nothing
+
+    for members in sets_first(graph, cone(graph, targets)):
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        _least_fixed_point(members, evaluate, result, nothing)
+    return {node: pairs for node, (pairs, _) in result.items()}

@@ -36,7 +36,15 @@ import networkx as nx
 
 from graphanalyzer.analysis.coldstart import deadlocked
 from graphanalyzer.analysis.complexity import measures, rotated
-from graphanalyzer.analysis.cutsets import Family, cut_set_table, cut_sets_of_one, minimal_cut_sets, single_failures
+from graphanalyzer.analysis.cutsets import (
+    ALREADY,
+    Family,
+    Ones,
+    cut_set_table,
+    minimal_cut_sets,
+    ones_table,
+    single_failures,
+)
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
@@ -132,9 +140,10 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
 _MEASURES = ("depth", "support", "index", "blast_radius")
 #: Above this many components reaching a change, cut sets are compared whole (:func:`full_lower_order`).
 _MOST_REACHED = 24
-#: Above this share of a cone to work out again, single failures are worked out whole: the engine's
-#: sets of ids then cost less than its families at the edge of the rest (measured at 100,000 components).
-_MOST_AGAIN = 0.25
+#: Above this share of a cone to work out again, single failures are worked out whole.  (At 100,000
+#: components, 47 % of the cone again took 0.9 s; the whole 0.6-0.7 s, after 0.75 s to find the
+#: graph's order, which nothing else in a diff finds for the new design.)
+_MOST_AGAIN = 0.75
 
 
 def _components(nodes: set[Node]) -> set[str]:
@@ -178,7 +187,8 @@ def lower_order(
     graphs = {"old": old, "new": new}
     single = {"old": singles[0], "new": singles[1]}
     states: dict[tuple[str, frozenset[str]], dict[Node, Any]] = {}
-    given: dict[tuple[str, str], dict[str, Family]] = {}  # (design, d) -> cut sets with d unplugged
+    # (design, d) -> cut sets with d unplugged; of one component (order 2), as sets of ids (:func:`ones_with_down`)
+    given: dict[tuple[str, str], Mapping[str, Ones]] = {}
     bases: dict[tuple[str, int], dict[Node, Family]] = {}  # (design, order) -> families, nothing unplugged
 
     def base(design: str, size: int) -> Callable[[Iterable[Node]], dict[Node, Family]]:
@@ -204,16 +214,24 @@ def lower_order(
 
         return families
 
-    def cut_sets(design: str, targets: list[str], size: int, down: frozenset[str]) -> dict[str, Family]:
-        return with_down(graphs[design], targets, size, down, base(design, size))
+    def cut_sets(design: str, targets: list[str], size: int, down: frozenset[str]) -> Mapping[str, Family]:
+        if size == order - 1 and len(down) == 1 and (design, next(iter(down))) in given:
+            if size > 1:  # of every service: worked out already
+                return given[design, next(iter(down))]
+            return _families(given[design, next(iter(down))], targets)
+        return with_down(graphs[design], targets, size, down, base(design, size), singles=single[design])
 
     reached = {design: cone(graph, services) for design, graph in graphs.items()}
 
-    def given_down(design: str, d: str) -> dict[str, Family]:
+    def given_down(design: str, d: str) -> Mapping[str, Ones]:
         if (design, d) not in given:
-            given[design, d] = with_down(
-                graphs[design], services, order - 1, frozenset((d,)), base(design, order - 1), reached[design]
-            )
+            graph, down = graphs[design], frozenset((d,))
+            if order == 2:
+                given[design, d] = ones_with_down(graph, services, down, single[design], reached[design])
+            else:
+                given[design, d] = with_down(
+                    graph, services, order - 1, down, base(design, order - 1), reached[design], singles=single[design]
+                )
         return given[design, d]
 
     def is_cut(design: str, cut: frozenset[str], sid: str) -> bool:
@@ -221,9 +239,14 @@ def lower_order(
         if len(cut) == 1:
             (cid,) = cut
             return cid in single[design][sid]
-        for d in cut & both:
+        reaching = cut & both
+        if reaching:  # any of them will do: one whose cut sets are worked out already, if there is one
+            d = next((d for d in reaching if (design, d) in given), min(reaching))
             rest = cut - {d}
-            return any(y <= rest for y in given_down(design, d)[sid])
+            value = given_down(design, d)[sid]
+            if order == 2:  # a set of ids
+                return value is ALREADY or not value.isdisjoint(rest)
+            return any(y <= rest for y in value)
         if (design, cut) not in states:
             states[design, cut] = propagate(graphs[design], cut)
         return states[design, cut].get(sid) is DOWN
@@ -236,10 +259,13 @@ def lower_order(
     candidates: dict[str, set[frozenset[str]]] = {sid: set() for sid in services}
     components = old.graph["inventory"].components.keys()
     for d in sorted(both):
-        for sid, family in given_down("new", d).items():
+        for sid, value in given_down("new", d).items():
             alone = single["new"][sid]  # a set holding one of them is no minimal cut set (but for itself)
+            if order == 2 and value is not ALREADY:  # a set of ids
+                candidates[sid].update(frozenset((x, d)) for x in value - alone if x in components)
+                continue
             candidates[sid].update(
-                cut | {d} for cut in family if len(cut) < order and alone.isdisjoint(cut) and cut <= components
+                cut | {d} for cut in value if len(cut) < order and alone.isdisjoint(cut) and cut <= components
             )
     found_lower = []
     wanted: dict[frozenset[str], list[str]] = {}  # a new cut set -> the services it may be a lower order for
@@ -278,31 +304,70 @@ def with_down(
     down: frozenset[str],
     base: Callable[[Iterable[Node]], Mapping[Node, Family]],
     within: set[Node] | None = None,
-    most: float = _MOST_AGAIN,
+    singles: Mapping[Node, frozenset[str]] | None = None,
 ) -> dict[str, Family]:
     """``minimal_cut_sets(graph, targets, order, down)``, working out only what needs ``down``.
 
     ``base`` gives the families of nodes with nothing unplugged (of at most ``order``
     components): a node that does not need ``down`` has that family, and the engine
     (:func:`graphanalyzer.analysis.cutsets.cut_set_table`) starts from them at the
-    edge of what does (for one component, when more than ``most`` of the cone needs
-    ``down``, the engine works out the whole cone).  ``within``: the targets' cone, when known.
+    edge of what does.  For one component, :func:`ones_with_down` (from ``singles``,
+    the single failures with nothing unplugged, when given).  ``within``: the
+    targets' cone, when known.
     """
-    _, succ, pred = internals(graph)
+    if order == 1:
+        if singles is None:
+            whole = base(cone(graph, targets) if within is None else within)
+            singles = {n: frozenset(c for (c,) in family) for n, family in whole.items()}
+        return _families(ones_with_down(graph, targets, down, singles, within), targets)
+    region = _needing(graph, down, cone(graph, targets) if within is None else within)
+    _, succ, _ = internals(graph)
+    edge = {other for node in region for other in succ[node] if other not in region}
+    table = cut_set_table(graph, [t for t in targets if t in region], order, down, known=base(edge)) if region else {}
+    rest = base([t for t in targets if t not in region])
+    return {t: table[t] if t in region else rest[t] for t in targets}
+
+
+def ones_with_down(
+    graph: nx.DiGraph[Node],
+    targets: list[str],
+    down: frozenset[str],
+    singles: Mapping[Node, frozenset[str]],
+    within: set[Node] | None = None,
+) -> dict[str, Ones]:
+    """``ones_table(graph, targets, down)`` of the targets, working out only what needs ``down``.
+
+    ``singles``: the single failures (nothing unplugged) of the nodes of the targets'
+    cone (``within``, when known).  A node that does not need ``down`` keeps its
+    single failures; one that a component of ``down`` alone takes down is down
+    already; the engine (:func:`graphanalyzer.analysis.cutsets.ones_table`) works out
+    the others, starting from those at their edge.
+    """
     within = cone(graph, targets) if within is None else within
-    region: set[Node] = {d for d in down if d in within}  # what the targets need, of what needs ``down``
+    region = {n for n in _needing(graph, down, within) if down.isdisjoint(singles[n])}  # the others: down already
+    _, succ, _ = internals(graph)
+    edge = {other for node in region for other in succ[node] if other not in region}
+    known = {n: singles[n] if down.isdisjoint(singles[n]) else ALREADY for n in edge}
+    table = ones_table(graph, [t for t in targets if t in region], down, known) if region else {}
+    return {t: table[t] if t in region else singles[t] if down.isdisjoint(singles[t]) else ALREADY for t in targets}
+
+
+def _needing(graph: nx.DiGraph[Node], down: frozenset[str], within: set[Node]) -> set[Node]:
+    """The nodes of ``within`` that need one of ``down`` (those of ``down`` in it included)."""
+    _, _, pred = internals(graph)
+    region: set[Node] = {d for d in down if d in within}
     stack = list(region)
     while stack:
         for other in pred[stack.pop()]:
             if other in within and other not in region:
                 region.add(other)
                 stack.append(other)
-    if order == 1 and len(region) > most * len(within):  # the engine's sets of ids cost less
-        return cut_sets_of_one(graph, targets, down)
-    edge = {other for node in region for other in succ[node] if other not in region}
-    table = cut_set_table(graph, [t for t in targets if t in region], order, down, known=base(edge)) if region else {}
-    rest = base([t for t in targets if t not in region])
-    return {t: table[t] if t in region else rest[t] for t in targets}
+    return region
+
+
+def _families(table: Mapping[str, Ones], targets: Iterable[str]) -> dict[str, Family]:
+    """Cut sets of one component as sets of ids (:func:`ones_table`) -> as families of sets."""
+    return {t: ALREADY if table[t] is ALREADY else frozenset(frozenset((c,)) for c in table[t]) for t in targets}
 
 
 def singles_again(
@@ -334,17 +399,12 @@ def singles_again(
     # Their cones hold nothing touched.  (The engine takes any node, group or not, as a target.)
     found = {**single_failures(new, missing)} if missing else {}
     edge = {other for node in region for other in succ[node] if other not in region}
-    table = cut_set_table(
-        new,
-        region,
-        1,
-        known={n: frozenset(frozenset((c,)) for c in (found[n] if n in found else known[n])) for n in edge},
-    )
+    table = ones_table(new, region, known={n: found[n] if n in found else known[n] for n in edge})
     for node in region:
-        family = table[node]
-        if frozenset() in family:  # down with nothing unplugged: left to the engine as a whole
+        value = table[node]
+        if value is ALREADY:  # down with nothing unplugged: left to the engine as a whole
             return single_failures(new, services)
-        found[node] = frozenset(c for (c,) in family)
+        found[node] = value
     return {n: found[n] if n in found else known[n] for n in reached}
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
+from graphanalyzer.analysis.cutsets import cut_sets_of_two, minimal_cut_sets, single_failures
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.graph import Node, check_ids, internals
 from graphanalyzer.model import Inventory
@@ -82,10 +82,16 @@ def spof(
         minimal_for: dict[frozenset[str], list[str]] = {}
         # Millions of small sets that all stay alive: collections would scan them, and find nothing to free.
         with paused_gc():
-            for target, family in minimal_cut_sets(graph, chosen, order).items():
-                for cut in family:
-                    if len(cut) >= 2:
+            if order == 2:  # the pairs, from the single failures
+                pairs = cut_sets_of_two(graph, chosen, singles)
+                for target in chosen:
+                    for cut in pairs[target]:
                         minimal_for.setdefault(cut, []).append(target)
+            else:
+                for target, family in minimal_cut_sets(graph, chosen, order).items():
+                    for cut in family:
+                        if len(cut) >= 2:
+                            minimal_for.setdefault(cut, []).append(target)
         ranked = sorted(
             minimal_for.items(),
             key=lambda item: (len(item[0]), -len(item[1]), sorted(map(position.__getitem__, item[0]))),
