@@ -80,13 +80,7 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[Node] | None = No
                 counts[cid] = counts.get(cid, 0) + 1
         return frozenset(cid for cid, count in counts.items() if count >= need)
 
-    for members in sets_first(graph, reached):
-        if len(members) == 1:
-            (node,) = members
-            if node not in succ[node]:
-                result[node] = evaluate(node)
-                continue
-        _least_fixed_point(members, evaluate, result, frozenset())
+    _settle(sets_first(graph, reached), succ, evaluate, result, frozenset())
     return result
 
 
@@ -171,18 +165,7 @@ def cut_set_table(
     else:
         reached = cone(graph, targets)
         ordered = sets_first(graph, reached)
-    for members in ordered:
-        if down and not members.isdisjoint(down):
-            members = members - down
-            if not members:
-                continue
-        if len(members) == 1:
-            (node,) = members
-            if node not in succ[node]:
-                result[node] = evaluate(node)
-                continue
-        cyclic |= members
-        _least_fixed_point(members, evaluate, result, _EMPTY)
+    _settle(ordered, succ, evaluate, result, _EMPTY, down, cyclic)
     return result
 
 
@@ -198,18 +181,44 @@ def _unknown(succ: Mapping[Node, Iterable[Node]], targets: Iterable[Node], known
     return start
 
 
-def _least_fixed_point(members: set[Node], evaluate, result: dict, empty: object) -> None:  # type: ignore[no-untyped-def, type-arg]
-    """Recompute a cycle's nodes from empty until nothing changes (values only grow)."""
-    for node in members:
-        result[node] = empty
-    changed = True
-    while changed:
-        changed = False
+def _settle(  # type: ignore[no-untyped-def]
+    ordered: Iterable[set[Node]],
+    succ: Mapping[Node, Iterable[Node]],
+    evaluate,
+    result: dict,  # type: ignore[type-arg]
+    empty: object,
+    down: frozenset[str] = frozenset(),
+    cyclic: set[Node] | None = None,
+) -> None:
+    """Give the nodes of the strongly connected sets ``ordered`` (requirements first) their values.
+
+    A node on no cycle is evaluated once; a cycle's nodes are recomputed from
+    ``empty`` until nothing changes (values only grow: the least fixed point).
+    Nodes of ``down`` are left out; ``cyclic``, when given, collects the nodes on
+    cycles before they are evaluated.
+    """
+    for members in ordered:
+        if down and not members.isdisjoint(down):
+            members = members - down
+            if not members:
+                continue
+        if len(members) == 1:
+            (node,) = members
+            if node not in succ[node]:
+                result[node] = evaluate(node)
+                continue
+        if cyclic is not None:
+            cyclic |= members
         for node in members:
-            value = evaluate(node)
-            if value != result[node]:
-                result[node] = value
-                changed = True
+            result[node] = empty
+        changed = True
+        while changed:
+            changed = False
+            for node in members:
+                value = evaluate(node)
+                if value != result[node]:
+                    result[node] = value
+                    changed = True
 
 
 def _product(left: Family, right: Family, order: int) -> Family | set[frozenset[str]]:
@@ -382,17 +391,7 @@ def ones_table(
         ordered = sets_below(graph, _unknown(succ, targets, result))
     else:
         ordered = sets_first(graph, cone(graph, targets))
-    for members in ordered:
-        if down and not members.isdisjoint(down):
-            members = members - down
-            if not members:
-                continue
-        if len(members) == 1:
-            (node,) = members
-            if node not in succ[node]:
-                result[node] = evaluate(node)
-                continue
-        _least_fixed_point(members, evaluate, result, empty)
+    _settle(ordered, succ, evaluate, result, empty, down)
     return result
 
 
@@ -469,11 +468,5 @@ def cut_sets_of_two(
                         found.append(pair)
         return (frozenset(found), empty.union(*found)) if found else nothing
 
-    for members in sets_first(graph, cone(graph, targets)):
-        if len(members) == 1:
-            (node,) = members
-            if node not in succ[node]:
-                result[node] = evaluate(node)
-                continue
-        _least_fixed_point(members, evaluate, result, nothing)
+    _settle(sets_first(graph, cone(graph, targets)), succ, evaluate, result, nothing)
     return {node: pairs for node, (pairs, _) in result.items()}
