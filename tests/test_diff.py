@@ -9,15 +9,11 @@ from hypothesis import strategies as st
 from strategies import inventories
 from test_review import changed_designs
 
-from graphanalyzer.analysis.cutsets import ALREADY, Family, Ones, minimal_cut_sets, ones_table, single_failures
+from graphanalyzer.analysis.cutsets import family_of_ones, minimal_cut_sets, ones_table, single_failures
 from graphanalyzer.analysis.diff import diff, full_lower_order, ones_with_down
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.graph import build, cone, needing
 from graphanalyzer.model import Component, Group, Inventory
-
-
-def as_family(value: Ones) -> Family:
-    return ALREADY if value is ALREADY else frozenset(frozenset((c,)) for c in value)
 
 
 def _two_services(requires: tuple[str | Group, ...]) -> Inventory:
@@ -41,7 +37,7 @@ def test_cut_sets_of_one_with_some_unplugged_from_the_single_failures_are_the_en
     singles = single_failures(graph, services)
     within = data.draw(st.sampled_from([None, cone(graph, services)]))
     found = ones_with_down(graph, services, down, singles, within)
-    assert {t: as_family(v) for t, v in found.items()} == minimal_cut_sets(graph, services, 1, down)
+    assert {t: family_of_ones(v) for t, v in found.items()} == minimal_cut_sets(graph, services, 1, down)
 
 
 @settings(max_examples=200)
@@ -65,7 +61,7 @@ def test_cut_sets_of_one_of_a_changed_design_from_the_known_ones_equal_a_full_re
     stale = needing(graph, [cid, *((cid, n) for n in range(len(requires)))])
     known = {node: value for node, value in before.items() if node not in stale}
     found = ones_table(graph, ids, down, known)
-    assert {t: as_family(found[t]) for t in ids} == minimal_cut_sets(graph, ids, 1, down)
+    assert {t: family_of_ones(found[t]) for t in ids} == minimal_cut_sets(graph, ids, 1, down)
 
 
 @settings(max_examples=200)

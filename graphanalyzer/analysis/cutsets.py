@@ -84,18 +84,6 @@ def single_failures(graph: nx.DiGraph[Node], targets: Iterable[Node] | None = No
     return result
 
 
-def cut_sets_of_one(
-    graph: nx.DiGraph[Node], targets: Iterable[str], down: Iterable[str], known: Mapping[Node, Ones] | None = None
-) -> dict[str, Family]:
-    """``minimal_cut_sets(graph, targets, 1, down)``, the way :func:`single_failures` works: with sets of ids.
-
-    ``known``: as for :func:`ones_table`.
-    """
-    targets = list(targets)
-    table = ones_table(graph, targets, down, known)
-    return {t: _ALREADY if table[t] is _ALREADY else frozenset(frozenset((cid,)) for cid in table[t]) for t in targets}
-
-
 def minimal_cut_sets(
     graph: nx.DiGraph[Node], targets: Iterable[str], order: int, down: Iterable[str] = ()
 ) -> dict[str, Family]:
@@ -393,6 +381,15 @@ def ones_table(
         ordered = sets_first(graph, cone(graph, targets))
     _settle(ordered, succ, evaluate, result, empty, down)
     return result
+
+
+def family_of_ones(value: Ones) -> Family:
+    """A value of :func:`ones_table` as the family of sets of one component it stands for.
+
+    >>> sorted(map(sorted, family_of_ones(frozenset({"a", "b"})))), family_of_ones(ALREADY) is ALREADY
+    ([['a'], ['b']], True)
+    """
+    return _ALREADY if value is _ALREADY else frozenset(frozenset((cid,)) for cid in value)
 
 
 def cut_sets_of_two(

@@ -41,6 +41,7 @@ from graphanalyzer.analysis.cutsets import (
     Family,
     Ones,
     cut_set_table,
+    family_of_ones,
     minimal_cut_sets,
     ones_table,
     single_failures,
@@ -367,7 +368,7 @@ def _needing(graph: nx.DiGraph[Node], down: frozenset[str], within: set[Node]) -
 
 def _families(table: Mapping[str, Ones], targets: Iterable[str]) -> dict[str, Family]:
     """Cut sets of one component as sets of ids (:func:`ones_table`) -> as families of sets."""
-    return {t: ALREADY if table[t] is ALREADY else frozenset(frozenset((c,)) for c in table[t]) for t in targets}
+    return {t: family_of_ones(table[t]) for t in targets}
 
 
 def singles_again(
