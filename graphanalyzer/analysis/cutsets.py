@@ -59,29 +59,11 @@ _ALREADY: Family = frozenset((frozenset(),))  # down with nothing more: the fami
 
 
 def single_failures(graph: nx.DiGraph[Node], targets: Iterable[Node] | None = None) -> dict[Node, frozenset[str]]:
-    """For each node (of the targets' cones, or all), the components whose unplugging alone takes it down."""
-    nodes, succ, _ = internals(graph)
-    result: dict[Node, frozenset[str]] = {}
-    reached = None if targets is None else cone(graph, targets)
+    """For each node (of the targets' cones, or all), the components whose unplugging alone takes it down.
 
-    def evaluate(node: Node) -> frozenset[str]:
-        gate = nodes[node].get("gate")
-        families = [result.get(r, frozenset()) for r in succ[node]]
-        if gate is None:
-            return frozenset().union({node}, *families)  # type: ignore[arg-type]
-        need = len(families) - gate.at_least + 1  # members that must be down
-        if need == len(families):
-            return frozenset.intersection(*families) if families else frozenset()
-        if need == 1:
-            return frozenset().union(*families)
-        counts: dict[str, int] = {}
-        for family in families:
-            for cid in family:
-                counts[cid] = counts.get(cid, 0) + 1
-        return frozenset(cid for cid, count in counts.items() if count >= need)
-
-    _settle(sets_first(graph, reached), succ, evaluate, result, frozenset())
-    return result
+    That is :func:`ones_table` with nothing unplugged.
+    """
+    return ones_table(graph, targets)
 
 
 def minimal_cut_sets(
@@ -326,11 +308,12 @@ ALREADY = _ALREADY
 
 def ones_table(
     graph: nx.DiGraph[Node],
-    targets: Iterable[Node],
+    targets: Iterable[Node] | None,
     down: Iterable[str] = (),
     known: Mapping[Node, Ones] | None = None,
 ) -> dict[Node, Ones]:
-    """The cut sets of one component, with ``down`` unplugged already, of every node the targets need.
+    """The cut sets of one component, with ``down`` unplugged already, of every node the targets need (all
+    nodes when ``targets`` is None).
 
     A node's value is the set of the ids that take it down together with ``down``,
     or ``{frozenset()}`` (the family of the empty set) when ``down`` alone does.
@@ -359,11 +342,13 @@ def ones_table(
         gate = nodes[node].get("gate")
         families = [result.get(r, empty) for r in succ[node]]
         if gate is None:
-            return _ALREADY if _ALREADY in families else empty.union({node}, *families)
-        need = len(families) - gate.at_least + 1 - families.count(_ALREADY)  # members still to take down
-        families = [f for f in families if f is not _ALREADY]
-        if need <= 0:
-            return _ALREADY
+            return _ALREADY if down and _ALREADY in families else empty.union({node}, *families)
+        need = len(families) - gate.at_least + 1  # members still to take down
+        if down:
+            need -= families.count(_ALREADY)
+            families = [f for f in families if f is not _ALREADY]
+            if need <= 0:
+                return _ALREADY
         if need == len(families):
             return frozenset.intersection(*families) if families else empty
         if need == 1:
@@ -375,10 +360,11 @@ def ones_table(
         return frozenset(cid for cid, count in counts.items() if count >= need)
 
     if known:
+        assert targets is not None
         result.update(known)
         ordered = sets_below(graph, _unknown(succ, targets, result))
     else:
-        ordered = sets_first(graph, cone(graph, targets))
+        ordered = sets_first(graph, None if targets is None else cone(graph, targets))
     _settle(ordered, succ, evaluate, result, empty, down)
     return result
 
