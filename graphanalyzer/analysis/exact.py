@@ -119,7 +119,7 @@ class _Diagrams:
         the cone has components), and each is kept while its pair is remembered.
         """
         memo, true = self.memo, self.bdd.true
-        stack = [~u if u.negated else u]
+        stack = [_regular(u)]
         while stack:
             node = stack[-1]
             if int(node) in memo:
@@ -131,12 +131,12 @@ class _Diagrams:
                 continue
             high, low = node.high, node.low
             assert high is not None and low is not None  # a node that is not a constant has both branches
-            waiting = [b for b in (~high if high.negated else high, ~low if low.negated else low) if int(b) not in memo]
+            branches = _regular(high), _regular(low)
+            waiting = [b for b in branches if int(b) not in memo]
             if waiting:
                 stack.extend(waiting)
                 continue
-            h1, h0, _ = memo[int(~high if high.negated else high)]
-            l1, l0, _ = memo[int(~low if low.negated else low)]
+            (h1, h0, _), (l1, l0, _) = memo[int(branches[0])], memo[int(branches[1])]
             if high.negated:
                 h1, h0 = h0, h1
             if low.negated:
@@ -144,7 +144,7 @@ class _Diagrams:
             p = self.probability[str(node.var)]
             memo[int(node)] = (p * h1 + (1 - p) * l1, p * h0 + (1 - p) * l0, node)
             stack.pop()
-        held, failed, _ = memo[int(~u if u.negated else u)]
+        held, failed, _ = memo[int(_regular(u))]
         return (failed, held) if u.negated else (held, failed)
 
     def close(self) -> None:
@@ -153,6 +153,11 @@ class _Diagrams:
         self.notup.clear()
         if self.degraded:
             gc.collect()  # the capacity sums of _short (only with degraded) leave cycles that hold nodes
+
+
+def _regular(u: autoref.Function) -> autoref.Function:
+    """``u`` without its negation: the node a negated edge points to."""
+    return ~u if u.negated else u
 
 
 def _depth_first(succ: Any, roots: Sequence[Node]) -> list[Node]:
