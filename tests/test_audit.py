@@ -22,6 +22,7 @@ from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
+from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, load
 from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render.markdown import cell
@@ -237,6 +238,19 @@ def _rounded(value: object) -> object:
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+def test_an_audit_shared_among_workers_answers_exactly_as_one_process_does() -> None:
+    graph = build(generate(2_000, seed=2))
+    alone, shared = audit.run(graph, top=10, workers=1), audit.run(graph, top=10, workers=2)
+    assert json.dumps(shared.result, sort_keys=True) == json.dumps(alone.result, sort_keys=True)
+    assert shared.fixes == alone.fixes
+    assert any(r["fix"] for r in alone.result["risks"]) and {
+        s["method"] for s in alone.result["services"].values()
+    } == {
+        "exact",
+        "bound",
+    }
 
 
 cut_families = st.lists(st.frozensets(st.sampled_from("abcdefgh"), min_size=1, max_size=3), min_size=1, max_size=12)

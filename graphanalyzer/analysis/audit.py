@@ -53,6 +53,8 @@ import numpy as np
 from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
+from graphanalyzer.analysis.workers import Shared, each, processors
+from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups
@@ -73,6 +75,8 @@ MOST_OVERLAPS = 5_000
 MOST_GROUPS = 12
 #: Components the fixes of one audit may add (peers), coded beside those of the design.
 ROOM = 1024
+#: An audit whose targets' cones hold this many components in all (counted once per target) shares its work.
+SHARED_FROM = 10_000
 #: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
 INTERCHANGEABLE = frozenset({"power", "carrier", "switch", "router", "loadbalancer", "dns", "host", "vm"})
 
@@ -127,23 +131,39 @@ def audit(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: in
     return run(graph, targets, top).result
 
 
-def run(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int = 10) -> Audit:
-    """:func:`audit`, keeping each proposed :class:`Fix` for ``--apply``."""
+def run(
+    graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int = 10, workers: int | None = None
+) -> Audit:
+    """:func:`audit`, keeping each proposed :class:`Fix` for ``--apply``.
+
+    ``workers``: the processes that share the work (:mod:`workers`); by default one
+    per processor when the targets' cones hold :data:`SHARED_FROM` components in all,
+    else one.  The result does not depend on it."""
     inventory: Inventory = graph.graph["inventory"]
     chosen = check_ids(graph, targets) if targets else inventory.services()
     if not chosen:
         raise UsageError("the inventory has no services: name targets with --service")
-    families = cut_set_table(graph, chosen, BOUND_ORDER)
     codes = Codes(_chances(inventory), room=ROOM)
-    services = verdicts(graph, chosen, families, codes)
+    positions = _cones(graph, chosen, codes)
+    if workers is None:
+        workers = processors() if sum(map(len, positions.values())) >= SHARED_FROM else 1
+    # Exact diagrams need no cut sets: workers draw them while this process finds the cut sets, then it helps.
+    drawn = Shared(
+        lambda target: exact.unavailabilities(graph, [target], EXACT_NODES), _small(chosen, positions), workers
+    )
+    with paused_gc():  # millions of small sets that all stay alive: collections would find nothing to free
+        families = cut_set_table(graph, chosen, BOUND_ORDER)
+    found_exactly = {t: q for one in drawn.results() for t, q in one.items()}
+    services = verdicts(graph, chosen, families, codes, workers, found_exactly)
     single = spof.spof(graph, chosen)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
     before = Before(services, breaks, families, codes)
     risks, fixes = [], {}
-    for rank, finding in enumerate(found[: top or None], 1):
+    ranked = found[: top or None]
+    proposals = each(lambda finding: propose(graph, finding, before), ranked, workers)
+    for rank, (finding, proposed) in enumerate(zip(ranked, proposals, strict=True), 1):
         rid = f"R{rank}"
-        proposed = propose(graph, finding, before)
         if proposed is not None:
             fixes[rid] = proposed[1]
         risks.append({"id": rid, **finding, "fix": None if proposed is None else proposed[0]})
@@ -215,12 +235,29 @@ def verdicts(
     targets: Sequence[str],
     families: Mapping[Node, Iterable[frozenset[str]]],
     codes: Codes | None = None,
+    workers: int = 1,
+    exact_found: Mapping[str, float] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """:func:`verdict` of each target, the exact ones computed together (what their cones share, once).
+    """:func:`verdict` of each target: exact where its cone is small (:func:`exactly`), else the bound.
 
-    ``codes``: the :class:`Codes` to code cut sets with (new ones by default)."""
-    codes, positions, found = _exact(graph, targets, codes)
-    return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in targets}
+    ``codes``: the :class:`Codes` to code cut sets with (new ones by default).
+    ``workers``: the processes that share the targets, in interleaved slices, two
+    per process (:func:`workers.each`).  ``exact_found``: :func:`exactly`'s answer,
+    when it was worked out already."""
+    codes = _codes(graph, codes)
+    positions = _cones(graph, targets, codes)
+    found = exactly(graph, targets, positions) if exact_found is None else exact_found
+
+    def some(chosen: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in chosen}
+
+    if workers == 1:
+        return some(targets)
+    count = 2 * workers
+    done: dict[str, dict[str, Any]] = {}
+    for part in each(some, [targets[k::count] for k in range(min(count, len(targets)))], workers):
+        done.update(part)
+    return {t: done[t] for t in targets}
 
 
 def availabilities(
@@ -230,20 +267,31 @@ def availabilities(
     codes: Codes | None = None,
 ) -> dict[str, float]:
     """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
-    codes, positions, found = _exact(graph, targets, codes)
+    codes = _codes(graph, codes)
+    positions = _cones(graph, targets, codes)
+    found = exactly(graph, targets, positions)
     return {t: 1 - found[t] if t in found else 1 - _figure(codes.cuts(families[t], positions[t])) for t in targets}
 
 
-def _exact(
-    graph: nx.DiGraph[Node], targets: Sequence[str], codes: Codes | None
-) -> tuple[Codes, dict[str, np.ndarray], dict[str, float]]:
-    """The graph's component codes (``codes`` extended, or new), the positions of each target's cone, and
-    the exact unavailability of the targets whose cone is small."""
+def exactly(graph: nx.DiGraph[Node], targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """The exact unavailability of each target whose cone (``positions``, :func:`_cones`) is small enough."""
+    return exact.unavailabilities(graph, _small(targets, positions), EXACT_NODES)
+
+
+def _small(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[str]:
+    """The targets whose cone is small enough for an exact diagram to be tried."""
+    return [t for t in targets if len(positions[t]) <= EXACT_COMPONENTS]
+
+
+def _codes(graph: nx.DiGraph[Node], codes: Codes | None) -> Codes:
+    """Codes for the graph's components: ``codes`` extended (:meth:`Codes.extended`), or new ones."""
     chances = _chances(graph.graph["inventory"])
-    codes = Codes(chances) if codes is None else codes.extended(chances)
-    positions = dict(zip(targets, cones(graph, targets, list(codes.position)), strict=True))
-    small = [t for t in targets if len(positions[t]) <= EXACT_COMPONENTS]
-    return codes, positions, exact.unavailabilities(graph, small, EXACT_NODES)
+    return Codes(chances) if codes is None else codes.extended(chances)
+
+
+def _cones(graph: nx.DiGraph[Node], targets: Sequence[str], codes: Codes) -> dict[str, np.ndarray]:
+    """The positions (in ``codes``) of the components of each target's cone."""
+    return dict(zip(targets, cones(graph, targets, list(codes.position)), strict=True))
 
 
 def _chances(inventory: Inventory) -> dict[str, float]:
@@ -857,7 +905,8 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
             return None
     stale = needing(after_graph, with_groups(after_graph, touched))
     known = {node: family for node, family in before.families.items() if node not in stale}
-    families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
+    with paused_gc():
+        families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
     now = availabilities(after_graph, affected, families, before.codes)
     availability = {s: [services[s]["availability"], now[s]] for s in affected}
     if any(b - a > 1e-12 for b, a in availability.values()):

@@ -1,0 +1,46 @@
+"""Work shared with forked workers: the same results, in order, as running the items here."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from graphanalyzer.analysis.workers import Shared, each
+
+
+def slow_pid(item: int) -> tuple[int, int]:
+    time.sleep(0.02)  # long enough for the worker to start and take items too
+    return item * item, os.getpid()
+
+
+def test_each_gives_the_results_in_order_from_this_process_and_its_workers() -> None:
+    unpicklable = {"square": lambda x: x * x}  # workers read what the parent holds: nothing is pickled to them
+    done = each(lambda item: (unpicklable["square"](item), slow_pid(item)[1]), list(range(12)), workers=2)
+    assert [square for square, _ in done] == [x * x for x in range(12)]
+    assert {pid for _, pid in done} - {os.getpid()}, "the worker ran none of the items"
+    assert each(abs, [-1], workers=2) == [1]  # fewer items than workers
+    assert each(abs, [], workers=2) == []
+
+
+def test_an_exception_in_a_worker_is_raised_in_the_caller() -> None:
+    def fails_on_seven(item: int) -> int:
+        time.sleep(0.02)
+        if item == 7:
+            raise ValueError("seven")
+        return item
+
+    with pytest.raises(ValueError, match="seven"):
+        each(fails_on_seven, list(range(10)), workers=2)
+
+
+def test_workers_start_at_once_and_this_process_joins_them_when_it_asks_for_the_results() -> None:
+    here = os.getpid()
+    shared = Shared(slow_pid, [1, 2], workers=2)
+    time.sleep(0.5)  # this process does other work: the worker takes both items meanwhile
+    (one, by), (four, also_by) = shared.results()
+    assert (one, four) == (1, 4) and by == also_by != here
+    assert Shared(lambda item: os.getpid(), [1], workers=1).results() == [here]
+    with pytest.raises(ZeroDivisionError):
+        Shared(lambda item: 1 // item, [0], workers=2).results()
