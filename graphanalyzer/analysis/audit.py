@@ -45,6 +45,7 @@ import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import repeat
 from typing import Any
 
 import networkx as nx
@@ -415,23 +416,36 @@ class Codes(dict[frozenset[str], int]):
         return copy
 
     def __missing__(self, cut: frozenset[str]) -> int:
-        row = sorted(self.position[c] for c in cut)
-        if len(row) > BOUND_ORDER:
-            raise ValueError(f"a cut set of {len(row)} components (at most {BOUND_ORDER} are coded)")
-        code = 0
-        for k, position in enumerate(row + [self.pad] * (BOUND_ORDER - len(row))):
-            code |= position << (k * self.bits)
+        (code,) = self._coded([cut]).tolist()
         self[cut] = code
-        return code
+        return int(code)
 
     def cuts(self, family: Iterable[frozenset[str]], cone: np.ndarray | None = None) -> Cuts:
         """The :class:`Cuts` of a family; ``cone``: the positions of the target's cone (all by default)."""
         sets = list(family)
-        keys = np.fromiter(map(self.__getitem__, sets), dtype=np.int64, count=len(sets))
+        keys = np.fromiter(map(self.get, sets, repeat(-1)), dtype=np.int64, count=len(sets))
+        missing = np.flatnonzero(keys < 0)
+        if len(missing):  # coded all at once, then remembered
+            new = [sets[i] for i in missing.tolist()]
+            keys[missing] = self._coded(new)
+            self.update(zip(new, keys[missing].tolist(), strict=True))
         mask = (1 << self.bits) - 1
         table = np.stack([(keys >> (k * self.bits)) & mask for k in range(BOUND_ORDER)], axis=1)
         chances = self.q[table].prod(axis=1)
         return Cuts(sets, table, self.q, chances, np.arange(len(self.position)) if cone is None else cone)
+
+    def _coded(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
+        """The codes of the sets: each set's positions sorted and padded to a row, one position per ``bits``."""
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        if lengths.max() > BOUND_ORDER:
+            raise ValueError(f"a cut set of {lengths.max()} components (at most {BOUND_ORDER} are coded)")
+        position = self.position
+        flat = np.fromiter((position[c] for cut in sets for c in cut), dtype=np.int64, count=int(lengths.sum()))
+        table = np.full((len(sets), BOUND_ORDER), self.pad, dtype=np.int64)
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        table[np.repeat(np.arange(len(sets)), lengths), np.arange(len(flat)) - starts] = flat
+        table.sort(axis=1)
+        return (table << (np.arange(BOUND_ORDER) * self.bits)).sum(axis=1)  # positions differ: sum is bitwise or
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
