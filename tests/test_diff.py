@@ -12,6 +12,7 @@ from test_review import changed_designs
 from graphanalyzer.analysis.cutsets import family_of_ones, minimal_cut_sets, ones_table, single_failures
 from graphanalyzer.analysis.diff import diff, full_lower_order, ones_with_down
 from graphanalyzer.analysis.spof import spof
+from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, cone, needing
 from graphanalyzer.model import Component, Group, Inventory
 
@@ -81,3 +82,17 @@ def test_diff_finds_what_whole_analyses_of_both_designs_find(
     assert result["spofs"]["removed"] == [c for c in then if c not in {e["component"] for e in now}]
     services = [s for s in after.services() if s in before.components]
     assert result["cut_sets"]["lower_order"] == full_lower_order(old, new, services, order, {})
+
+
+def test_a_diff_shared_between_two_processes_answers_exactly_as_one_process_does() -> None:
+    before = generate(3_000, seed=1)
+    # One line: the first group of a service that has one becomes its first member alone.
+    owner = next(
+        c for c in before.components.values() if c.kind == "service" and any(isinstance(r, Group) for r in c.requires)
+    )
+    requires = tuple(r.members[0] if isinstance(r, Group) else r for r in owner.requires)
+    after = replace(before, components={**before.components, owner.id: replace(owner, requires=requires)})
+    old, new = build(before), build(after)
+    alone, shared = diff(old, new, 2, workers=1), diff(old, new, 2, workers=2)
+    assert shared == alone
+    assert alone["cut_sets"]["lower_order"] and alone["services"]

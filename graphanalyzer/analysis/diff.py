@@ -49,14 +49,21 @@ from graphanalyzer.analysis.cutsets import (
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
+from graphanalyzer.analysis.workers import each, processors
 from graphanalyzer.graph import Node, cone, internals, needing, on_cycles, with_groups
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
+#: Designs of this many graph nodes in all, or more, are diffed by two processes when there are two.
+SHARED_FROM = 20_000
 
 
-def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[str, Any]:
-    """The changes from ``old`` to ``new`` and the risks they add (cut sets up to ``order``)."""
+def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2, workers: int | None = None) -> dict[str, Any]:
+    """The changes from ``old`` to ``new`` and the risks they add (cut sets up to ``order``).
+
+    ``workers``: the processes that share the work (:mod:`workers`); by default one
+    per processor when the designs hold :data:`SHARED_FROM` nodes in all, else one.
+    The result does not depend on it."""
     before: Inventory = old.graph["inventory"]
     after: Inventory = new.graph["inventory"]
     accepted = after.accepted_now()
@@ -89,8 +96,27 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         for sid in after.services()
         if sid in above or sid not in before.components or radius["old"].get(sid) != radius["new"][sid]
     ]
-    old_measures = measures(old, old_found, [sid for sid in redo if sid in radius["old"]])
-    new_measures = measures(new, new_found, redo)
+
+    def rest() -> tuple[dict[str, Any], dict[str, Any], list[str], set[str], list[list[str]], list[list[str]]]:
+        """The services' measures, what starts cold and what loops, in both designs."""
+        old_measures = measures(old, old_found, [sid for sid in redo if sid in radius["old"]])
+        new_measures = measures(new, new_found, redo)
+        # Only what needs a touched component (or group) can start cold in one design and not the other.
+        looped = {"old": on_cycles(old), "new": on_cycles(new)}  # what may lie on a cycle: read once
+        stuck = deadlocked(new, needing(new, with_groups(new, touched)), looped["new"])
+        was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components], looped["old"]))
+        return old_measures, new_measures, stuck, was_stuck, _cycles(old, looped["old"]), _cycles(new, looped["new"])
+
+    def lowered() -> list[dict[str, Any]]:
+        return lower_order(old, new, common, order, accepted, both, (old_singles, new_singles))
+
+    if workers is None:
+        workers = processors() if len(old) + len(new) >= SHARED_FROM else 1
+    # Two halves that take about as long each at 100,000 components: shared when there are two processors.
+    halves: list[Callable[[], Any]] = [lowered, rest]
+    cut, (old_measures, new_measures, stuck, was_stuck, old_cycles, new_cycles) = each(
+        lambda half: half(), halves, workers
+    )
     services: dict[str, Any] = {}
     for sid in redo:
         then = old_measures.get(sid)
@@ -105,11 +131,6 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
     for sid in before.services():
         if sid not in still:
             services[sid] = {"removed": True}
-    # Only what needs a touched component (or group) can start cold in one design and not the other.
-    looped = {"old": on_cycles(old), "new": on_cycles(new)}  # what may lie on a cycle: read once
-    stuck = deadlocked(new, needing(new, with_groups(new, touched)), looped["new"])
-    was_stuck = set(deadlocked(old, [cid for cid in stuck if cid in before.components], looped["old"]))
-    old_cycles = _cycles(old, looped["old"])
     return {
         "old": before.name,
         "new": after.name,
@@ -130,10 +151,10 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2) -> dict[s
         },
         "cut_sets": {
             "order": order,
-            "lower_order": lower_order(old, new, common, order, accepted, both, (old_singles, new_singles)),
+            "lower_order": cut,
         },
         "services": services,
-        "cycles": {"added": [c for c in _cycles(new, looped["new"]) if c not in old_cycles]},
+        "cycles": {"added": [c for c in new_cycles if c not in old_cycles]},
         "deadlocked": {"added": [cid for cid in stuck if cid not in was_stuck]},
     }
 
