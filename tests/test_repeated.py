@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import inventories
 
-from graphanalyzer.analysis.complexity import MAX_HASHED, alike, repeated
+from graphanalyzer.analysis.complexity import MAX_HASHED, alike, complexity, repeated
+from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, is_gate
 from graphanalyzer.model import Component, Group, Inventory
 
@@ -82,3 +83,10 @@ def test_repeated_equals_networkx_hash_of_each_container(inventory: Inventory, d
         components.update(copied(inventory, prefix, order, dropped))
     graph = build(Inventory(inventory.name, components))
     assert repeated(graph) == obvious(graph)
+
+
+def test_complexity_shared_between_two_processes_answers_exactly_as_one_process_does() -> None:
+    graph = build(generate(3_000, seed=4))
+    alone = complexity(graph, workers=1)
+    assert complexity(graph, workers=2) == alone
+    assert alone["repeated"] and alone["services"]

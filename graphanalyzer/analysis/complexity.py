@@ -34,7 +34,7 @@ import functools
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -43,11 +43,14 @@ import numpy as np
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
+from graphanalyzer.analysis.workers import Shared, processors
 from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
 from graphanalyzer.model import Inventory
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
 MAX_HASHED = 500
+#: Graphs of this many nodes, or more, are measured by two processes when there are two.
+SHARED_FROM = 20_000
 N = TypeVar("N", bound=Hashable)
 #: Verdict bands of the overall index.
 BANDS = ((20.0, "lean"), (45.0, "intricate"), (math.inf, "a Rube Goldberg machine"))
@@ -66,15 +69,24 @@ EXPLAIN = {
 }
 
 
-def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> dict[str, Any]:
+def complexity(
+    graph: nx.DiGraph[Node], found: dict[str, Any] | None = None, workers: int | None = None
+) -> dict[str, Any]:
     """The Rube Goldberg report's numbers: per service, estate-wide, and a verdict.
 
     ``found`` is the estate's ``spof`` result, when the caller has it already.
+    ``workers``: the processes that share the work (:mod:`workers`); by default one
+    per processor when the graph holds :data:`SHARED_FROM` nodes, else one.
     """
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
+    if workers is None:
+        workers = processors() if len(graph) >= SHARED_FROM else 1
+    # The cycles and the repeated patterns need nothing else: a worker finds them while this process finds SPOFs.
+    finders: list[Callable[[nx.DiGraph[Node]], Any]] = [cycles, repeated]
+    aside = Shared(lambda find: find(graph), finders, workers)
     found = found or spof(graph)
-    loops = cycles(graph)
+    loops, patterns = aside.results()
     on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
     per_service, (cycle, illusory) = _measured(graph, found, services, (on_cycle, behind_illusion))
@@ -86,7 +98,7 @@ def complexity(graph: nx.DiGraph[Node], found: dict[str, Any] | None = None) -> 
         "inventory": inventory.name,
         "services": per_service,
         "cycles": sorted(rotated(cycle) for cycle in loops),
-        "repeated": repeated(graph),
+        "repeated": patterns,
         "illusory": found["illusory_redundancy"],
         "blast_radius": sorted(
             ({"component": e["component"], "kind": e["kind"], "services": len(e["breaks"])} for e in found["spofs"]),
