@@ -24,6 +24,7 @@ from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.review import review
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
+from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, load
 from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render import markdown
@@ -679,3 +680,10 @@ def test_our_weisfeiler_lehman_hash_is_networkx_s(labels: dict[int, str], pairs:
         warnings.simplefilter("ignore", UserWarning)
         expected = nx.weisfeiler_lehman_graph_hash(graph, node_attr="label", iterations=2)
     assert wl_hash(dict(labels), edges) == expected  # type: ignore[arg-type]
+
+
+def test_a_review_shared_between_two_processes_answers_exactly_as_one_process_does() -> None:
+    graph = build(generate(2_000, seed=2))
+    alone = review(graph, workers=1)
+    assert json.dumps(review(graph, workers=2), sort_keys=True) == json.dumps(alone, sort_keys=True)
+    assert alone["audit"]["services"] and alone["what_if"]

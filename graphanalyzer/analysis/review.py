@@ -30,6 +30,7 @@ three, so the counts agree with the SPOF table.  Rendered by
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,13 @@ from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import chains, unplug
+from graphanalyzer.analysis.workers import each, processors
 from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
 
+#: Graphs of this many nodes, or more, are reviewed by two processes when there are two.
+SHARED_FROM = 20_000
 #: How many of the costliest risks the review's audit proposes fixes for.
 AUDITED = 5
 #: How many of the largest blast radii get a "what if" section, and how many services each explains.
@@ -55,9 +59,34 @@ EXPLAINED = 5
 PATTERN = 4
 
 
-def review(graph: nx.DiGraph[Node]) -> dict[str, Any]:
-    """The report's content as plain data (what ``report --format json`` prints)."""
+def review(graph: nx.DiGraph[Node], workers: int | None = None) -> dict[str, Any]:
+    """The report's content as plain data (what ``report --format json`` prints).
+
+    ``workers``: the processes that share the work (:mod:`workers`); by default one
+    per processor when the graph holds :data:`SHARED_FROM` nodes, else one.  The
+    audit and the rest need nothing of each other, so they are worked out side by
+    side.  The result does not depend on it."""
     inventory: Inventory = graph.graph["inventory"]
+    if workers is None:
+        workers = processors() if len(graph) >= SHARED_FROM else 1
+    halves: list[Callable[[], dict[str, Any]]] = [
+        lambda: {"audit": audit(graph, top=AUDITED) if inventory.services() else None},
+        lambda: _rest(graph),
+    ]
+    audited, rest = each(lambda half: half(), halves, workers)
+    return {
+        "inventory": inventory.name,
+        "services": len(inventory.services()),
+        **audited,
+        **rest,
+        "source": source(inventory),
+        "version": __version__,
+        "date": date.today().isoformat(),
+    }
+
+
+def _rest(graph: nx.DiGraph[Node]) -> dict[str, Any]:
+    """The review beside the audit: findings, failure domains, SPOFs, complexity, what if."""
     found = spof(graph, order=2)
     numbers = complexity(graph, found)
     said = findings(graph, found)
@@ -69,19 +98,7 @@ def review(graph: nx.DiGraph[Node]) -> dict[str, Any]:
         result["explain"] = "short"
         result["explanations"] = chains(graph, [entry["component"]], most=EXPLAINED)
         what_if.append(result)
-    return {
-        "inventory": inventory.name,
-        "services": len(inventory.services()),
-        "audit": audit(graph, top=AUDITED) if inventory.services() else None,
-        "findings": said,
-        "domains": matrix(graph),
-        "spof": found,
-        "complexity": numbers,
-        "what_if": what_if,
-        "source": source(inventory),
-        "version": __version__,
-        "date": date.today().isoformat(),
-    }
+    return {"findings": said, "domains": matrix(graph), "spof": found, "complexity": numbers, "what_if": what_if}
 
 
 def source(inventory: Inventory) -> dict[str, Any]:
