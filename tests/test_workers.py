@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import pytest
 
 from graphanalyzer.analysis.workers import Shared, each
+
+forked = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 
 
 def slow_pid(item: int) -> tuple[int, int]:
@@ -15,6 +18,7 @@ def slow_pid(item: int) -> tuple[int, int]:
     return item * item, os.getpid()
 
 
+@forked
 def test_each_gives_the_results_in_order_from_this_process_and_its_workers() -> None:
     unpicklable = {"square": lambda x: x * x}  # workers read what the parent holds: nothing is pickled to them
     done = each(lambda item: (unpicklable["square"](item), slow_pid(item)[1]), list(range(12)), workers=2)
@@ -35,6 +39,7 @@ def test_an_exception_in_a_worker_is_raised_in_the_caller() -> None:
         each(fails_on_seven, list(range(10)), workers=2)
 
 
+@forked
 def test_workers_start_at_once_and_this_process_joins_them_when_it_asks_for_the_results() -> None:
     here = os.getpid()
     shared = Shared(slow_pid, [1, 2], workers=2)

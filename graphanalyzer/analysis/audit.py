@@ -445,7 +445,8 @@ class Codes(dict[frozenset[str], int]):
         starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
         table[np.repeat(np.arange(len(sets)), lengths), np.arange(len(flat)) - starts] = flat
         table.sort(axis=1)
-        return (table << (np.arange(BOUND_ORDER) * self.bits)).sum(axis=1)  # positions differ: sum is bitwise or
+        codes: np.ndarray = (table << (np.arange(BOUND_ORDER) * self.bits)).sum(axis=1)  # positions differ: sum = or
+        return codes
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:

@@ -10,8 +10,9 @@ without workers).  Items are handed out one at a time from a pipe, as each
 process comes free, since their costs differ.  The results are those of running
 the items here, in order: every process runs the same code on the same data.
 
-With one processor, fewer than two items, or no ``fork`` (Windows), the items run
-here, one after the other.
+Workers are forked on Linux only: elsewhere (macOS, whose system libraries are
+not safe to use in a forked child, and Windows, which cannot fork), and with one
+processor or fewer than two items, the items run here, one after the other.
 
 >>> each(abs, [-1, 2, -3], workers=2)
 [1, 2, 3]
@@ -22,6 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -52,7 +54,7 @@ class Shared(Generic[Item, Result]):
 
     ``workers``: the processes in all, this one included (default:
     :func:`processors`).  ``function`` and what it reads need not be picklable; its
-    results must be.  With one worker, or no ``fork``, every item runs here when
+    results must be.  With one worker, or not on Linux, every item runs here when
     the results are asked for.
 
     >>> shared = Shared(len, ["a", "bb", "ccc"], workers=2)
@@ -65,7 +67,7 @@ class Shared(Generic[Item, Result]):
         self.numbers: int | None = None
         self.children: list[tuple[int, int]] = []
         workers = min(processors() if workers is None else workers, len(items))
-        if workers < 2 or not hasattr(os, "fork") or len(items) > MOST_ITEMS:
+        if workers < 2 or not sys.platform.startswith("linux") or len(items) > MOST_ITEMS:
             return
         self.numbers, queue = os.pipe()
         os.write(queue, b"".join(index.to_bytes(4, "little") for index in range(len(items))))
