@@ -45,6 +45,7 @@ import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -148,14 +149,23 @@ def run(
     positions = _cones(graph, chosen, codes)
     if workers is None:
         workers = processors() if sum(map(len, positions.values())) >= SHARED_FROM else 1
-    # Exact diagrams need no cut sets: workers draw them while this process finds the cut sets, then it helps.
-    drawn = Shared(
-        lambda target: exact.unavailabilities(graph, [target], EXACT_NODES), _small(chosen, positions), workers
-    )
-    with paused_gc():  # millions of small sets that all stay alive: collections would find nothing to free
-        families = cut_set_table(graph, chosen, BOUND_ORDER)
+    # Exact diagrams need no cut sets: workers draw them while this process finds the cut sets.  These are
+    # found in halves, smaller cones (needed by larger ones) first, and workers give the first half its
+    # verdicts by the bound while this process finds the second's.  It then joins them.
+    small = _small(chosen, positions)
+    drawn = Shared(lambda target: exact.unavailabilities(graph, [target], EXACT_NODES), small, workers)
+    families: dict[Node, Family] = {}
+    bounded = []
+    for half in _halves(chosen, positions) if workers > 1 else [chosen]:
+        with paused_gc():  # millions of small sets that all stay alive: collections would find nothing to free
+            families = cut_set_table(graph, half, BOUND_ORDER, known=families)
+        large = [t for t in half if t not in small]
+        some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
+        bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
+    services = {t: v for shared in bounded for part in shared.results() for t, v in part.items()}
     found_exactly = {t: q for one in drawn.results() for t, q in one.items()}
-    services = verdicts(graph, chosen, families, codes, workers, found_exactly)
+    services.update(verdicts(graph, small, families, codes, positions, found_exactly))
+    services = {t: services[t] for t in chosen}
     single = spof.spof(graph, chosen)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
@@ -235,30 +245,23 @@ def verdicts(
     graph: nx.DiGraph[Node],
     targets: Sequence[str],
     families: Mapping[Node, Iterable[frozenset[str]]],
-    codes: Codes | None = None,
-    workers: int = 1,
-    exact_found: Mapping[str, float] | None = None,
+    codes: Codes,
+    positions: Mapping[str, np.ndarray],
+    found: Mapping[str, float],
 ) -> dict[str, dict[str, Any]]:
-    """:func:`verdict` of each target: exact where its cone is small (:func:`exactly`), else the bound.
+    """:func:`verdict` of each target: exact where ``found`` (:func:`exactly`) has it, else the bound.
 
-    ``codes``: the :class:`Codes` to code cut sets with (new ones by default).
-    ``workers``: the processes that share the targets, in interleaved slices, two
-    per process (:func:`workers.each`).  ``exact_found``: :func:`exactly`'s answer,
-    when it was worked out already."""
-    codes = _codes(graph, codes)
-    positions = _cones(graph, targets, codes)
-    found = exactly(graph, targets, positions) if exact_found is None else exact_found
+    ``codes``: those of the graph (:func:`_codes`); ``positions``: the targets' cones in them (:func:`_cones`)."""
+    return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in targets}
 
-    def some(chosen: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in chosen}
 
-    if workers == 1:
-        return some(targets)
-    count = 2 * workers
-    done: dict[str, dict[str, Any]] = {}
-    for part in each(some, [targets[k::count] for k in range(min(count, len(targets)))], workers):
-        done.update(part)
-    return {t: done[t] for t in targets}
+def _halves(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[list[str]]:
+    """The targets in two halves of about as many cone components each, smaller cones first (a target needs
+    only targets whose cones are smaller, or of its size when they lie on one cycle)."""
+    ordered = sorted(targets, key=lambda t: len(positions[t]))
+    sizes = np.cumsum([len(positions[t]) for t in ordered])
+    middle = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
+    return [half for half in (ordered[:middle], ordered[middle:]) if half]
 
 
 def availabilities(
