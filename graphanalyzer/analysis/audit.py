@@ -55,6 +55,7 @@ import numpy as np
 from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
+from graphanalyzer.analysis.diff import singles_again
 from graphanalyzer.analysis.workers import Shared, each, processors
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
@@ -166,10 +167,11 @@ def run(
     found_exactly = {t: q for one in drawn.results() for t, q in one.items()}
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
-    single = spof.spof(graph, chosen)
+    singles = single_failures(graph, chosen)
+    single = spof.spof(graph, chosen, singles=singles)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
-    before = Before(services, breaks, families, codes)
+    before = Before(services, breaks, families, codes, singles)
     risks, fixes = [], {}
     ranked = found[: top or None]
     proposals = each(lambda finding: propose(graph, finding, before), ranked, workers)
@@ -678,12 +680,14 @@ def _listing(ids: list[str], most: int = 4) -> str:
 @dataclass(frozen=True)
 class Before:
     """What fixes are measured against: the design's verdicts, the audited services each of its SPOFs
-    breaks, the minimal cut sets of every node below them (:func:`cut_set_table`), and their codes."""
+    breaks, the minimal cut sets of every node below them (:func:`cut_set_table`), their codes, and the
+    single failures of those nodes (:func:`single_failures`)."""
 
     services: dict[str, Any]
     breaks: dict[str, set[str]]
     families: dict[Node, Family]
     codes: Codes
+    singles: dict[Node, frozenset[str]]
 
 
 def propose(graph: nx.DiGraph[Node], finding: dict[str, Any], before: Before) -> tuple[dict[str, Any], Fix] | None:
@@ -899,7 +903,10 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         return None
     sub = _restricted(fixed, affected)
     after_graph = build(sub)
-    after = spof.spof(after_graph, affected)
+    # The single failures of what needs no changed component are those of the design: only the rest is
+    # worked out again (when every target is a service, as the single failures of the services are).
+    again = singles_again(before.singles, after_graph, touched) if set(affected) <= set(sub.services()) else None
+    after = spof.spof(after_graph, affected, singles=again)
     old = {c for c, broken in breaks.items() if not broken.isdisjoint(affected)}
     new = {s["component"] for s in after["spofs"]}
     if new - old - touched:
