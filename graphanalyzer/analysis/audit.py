@@ -155,12 +155,13 @@ def run(
     # verdicts by the bound while this process finds the second's.  It then joins them.
     small = _small(chosen, positions)
     drawn = Shared(lambda target: exact.unavailabilities(graph, [target], EXACT_NODES), small, workers)
+    tried = set(small)
     families: dict[Node, Family] = {}
     bounded = []
     for half in _halves(chosen, positions) if workers > 1 else [chosen]:
         with paused_gc():  # millions of small sets that all stay alive: collections would find nothing to free
             families = cut_set_table(graph, half, BOUND_ORDER, known=families)
-        large = [t for t in half if t not in small]
+        large = [t for t in half if t not in tried]
         some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
         bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
     services = {t: v for shared in bounded for part in shared.results() for t, v in part.items()}
@@ -251,9 +252,10 @@ def verdicts(
     positions: Mapping[str, np.ndarray],
     found: Mapping[str, float],
 ) -> dict[str, dict[str, Any]]:
-    """:func:`verdict` of each target: exact where ``found`` (:func:`exactly`) has it, else the bound.
+    """:func:`verdict` of each target: exact where ``found`` (:func:`exact.unavailabilities`) has it, else
+    the bound.
 
-    ``codes``: those of the graph (:func:`_codes`); ``positions``: the targets' cones in them (:func:`_cones`)."""
+    ``codes``: those of the graph; ``positions``: the targets' cones in them (:func:`_cones`)."""
     return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in targets}
 
 
@@ -273,26 +275,16 @@ def availabilities(
     codes: Codes | None = None,
 ) -> dict[str, float]:
     """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
-    codes = _codes(graph, codes)
+    chances = _chances(graph.graph["inventory"])
+    codes = Codes(chances) if codes is None else codes.extended(chances)
     positions = _cones(graph, targets, codes)
-    found = exactly(graph, targets, positions)
+    found = exact.unavailabilities(graph, _small(targets, positions), EXACT_NODES)
     return {t: 1 - found[t] if t in found else 1 - _figure(codes.cuts(families[t], positions[t])) for t in targets}
-
-
-def exactly(graph: nx.DiGraph[Node], targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> dict[str, float]:
-    """The exact unavailability of each target whose cone (``positions``, :func:`_cones`) is small enough."""
-    return exact.unavailabilities(graph, _small(targets, positions), EXACT_NODES)
 
 
 def _small(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[str]:
     """The targets whose cone is small enough for an exact diagram to be tried."""
     return [t for t in targets if len(positions[t]) <= EXACT_COMPONENTS]
-
-
-def _codes(graph: nx.DiGraph[Node], codes: Codes | None) -> Codes:
-    """Codes for the graph's components: ``codes`` extended (:meth:`Codes.extended`), or new ones."""
-    chances = _chances(graph.graph["inventory"])
-    return Codes(chances) if codes is None else codes.extended(chances)
 
 
 def _cones(graph: nx.DiGraph[Node], targets: Sequence[str], codes: Codes) -> dict[str, np.ndarray]:
