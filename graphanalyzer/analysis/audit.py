@@ -56,7 +56,7 @@ from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
 from graphanalyzer.analysis.diff import singles_again
-from graphanalyzer.analysis.workers import Shared, each, processors
+from graphanalyzer.analysis.workers import Shared, each, share
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
@@ -149,7 +149,7 @@ def run(
     codes = Codes(_chances(inventory), room=ROOM)
     positions = _cones(graph, chosen, codes)
     if workers is None:
-        workers = processors() if sum(map(len, positions.values())) >= SHARED_FROM else 1
+        workers = share(sum(map(len, positions.values())), SHARED_FROM)
     # Exact diagrams need no cut sets: workers draw them while this process finds the cut sets.  These are
     # found in halves, smaller cones (needed by larger ones) first, and workers give the first half its
     # verdicts by the bound while this process finds the second's.  It then joins them.

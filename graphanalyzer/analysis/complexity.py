@@ -43,14 +43,12 @@ import numpy as np
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.analysis.workers import Shared, processors
+from graphanalyzer.analysis.workers import Shared, share
 from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
 from graphanalyzer.model import Inventory
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
 MAX_HASHED = 500
-#: Graphs of this many nodes, or more, are measured by two processes when there are two.
-SHARED_FROM = 20_000
 N = TypeVar("N", bound=Hashable)
 #: Verdict bands of the overall index.
 BANDS = ((20.0, "lean"), (45.0, "intricate"), (math.inf, "a Rube Goldberg machine"))
@@ -76,15 +74,13 @@ def complexity(
 
     ``found`` is the estate's ``spof`` result, when the caller has it already.
     ``workers``: the processes that share the work (:mod:`workers`); by default one
-    per processor when the graph holds :data:`SHARED_FROM` nodes, else one.
+    per processor when the graph is large (:func:`workers.share`), else one.
     """
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
-    if workers is None:
-        workers = processors() if len(graph) >= SHARED_FROM else 1
     # The cycles and the repeated patterns need nothing else: a worker finds them while this process finds SPOFs.
     finders: list[Callable[[nx.DiGraph[Node]], Any]] = [cycles, repeated]
-    aside = Shared(lambda find: find(graph), finders, workers)
+    aside = Shared(lambda find: find(graph), finders, share(len(graph)) if workers is None else workers)
     found = found or spof(graph)
     loops, patterns = aside.results()
     on_cycle = {m for cycle in loops for m in cycle}

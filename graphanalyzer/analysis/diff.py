@@ -49,20 +49,18 @@ from graphanalyzer.analysis.cutsets import (
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.analysis.workers import each, processors
+from graphanalyzer.analysis.workers import called, share
 from graphanalyzer.graph import Node, cone, internals, needing, on_cycles, with_groups
 from graphanalyzer.model import Inventory
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
-#: Designs of this many graph nodes in all, or more, are diffed by two processes when there are two.
-SHARED_FROM = 20_000
 
 
 def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2, workers: int | None = None) -> dict[str, Any]:
     """The changes from ``old`` to ``new`` and the risks they add (cut sets up to ``order``).
 
     ``workers``: the processes that share the work (:mod:`workers`); by default one
-    per processor when the designs hold :data:`SHARED_FROM` nodes in all, else one.
+    per processor when the designs are large (:func:`workers.share`), else one.
     The result does not depend on it."""
     before: Inventory = old.graph["inventory"]
     after: Inventory = new.graph["inventory"]
@@ -110,12 +108,10 @@ def diff(old: nx.DiGraph[Node], new: nx.DiGraph[Node], order: int = 2, workers: 
     def lowered() -> list[dict[str, Any]]:
         return lower_order(old, new, common, order, accepted, both, (old_singles, new_singles))
 
-    if workers is None:
-        workers = processors() if len(old) + len(new) >= SHARED_FROM else 1
     # Two halves that take about as long each at 100,000 components: shared when there are two processors.
     halves: list[Callable[[], Any]] = [lowered, rest]
-    cut, (old_measures, new_measures, stuck, was_stuck, old_cycles, new_cycles) = each(
-        lambda half: half(), halves, workers
+    cut, (old_measures, new_measures, stuck, was_stuck, old_cycles, new_cycles) = called(
+        halves, share(len(old) + len(new)) if workers is None else workers
     )
     services: dict[str, Any] = {}
     for sid in redo:

@@ -43,13 +43,11 @@ from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import chains, unplug
-from graphanalyzer.analysis.workers import each, processors
+from graphanalyzer.analysis.workers import called, share
 from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
 
-#: Graphs of this many nodes, or more, are reviewed by two processes when there are two.
-SHARED_FROM = 20_000
 #: How many of the costliest risks the review's audit proposes fixes for.
 AUDITED = 5
 #: How many of the largest blast radii get a "what if" section, and how many services each explains.
@@ -63,17 +61,15 @@ def review(graph: nx.DiGraph[Node], workers: int | None = None) -> dict[str, Any
     """The report's content as plain data (what ``report --format json`` prints).
 
     ``workers``: the processes that share the work (:mod:`workers`); by default one
-    per processor when the graph holds :data:`SHARED_FROM` nodes, else one.  The
+    per processor when the graph is large (:func:`workers.share`), else one.  The
     audit and the rest need nothing of each other, so they are worked out side by
     side.  The result does not depend on it."""
     inventory: Inventory = graph.graph["inventory"]
-    if workers is None:
-        workers = processors() if len(graph) >= SHARED_FROM else 1
     halves: list[Callable[[], dict[str, Any]]] = [
         lambda: {"audit": audit(graph, top=AUDITED) if inventory.services() else None},
         lambda: _rest(graph),
     ]
-    audited, rest = each(lambda half: half(), halves, workers)
+    audited, rest = called(halves, share(len(graph)) if workers is None else workers)
     return {
         "inventory": inventory.name,
         "services": len(inventory.services()),

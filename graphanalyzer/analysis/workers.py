@@ -33,6 +33,8 @@ Result = TypeVar("Result")
 
 #: Items one call can hand out: their numbers must fit the pipe at once (64 KiB on Linux, 4 bytes each).
 MOST_ITEMS = 8_192
+#: Graphs of this many nodes, or more, are worth sharing: below it, forking costs more than it saves.
+SHARED_FROM = 20_000
 
 
 def processors() -> int:
@@ -42,10 +44,24 @@ def processors() -> int:
     return os.cpu_count() or 1
 
 
+def share(size: int, least: int = SHARED_FROM) -> int:
+    """The processes for work on ``size`` nodes: one per processor from ``least`` on, else this one alone.
+
+    >>> share(10)
+    1
+    """
+    return processors() if size >= least else 1
+
+
 def each(function: Callable[[Item], Result], items: Sequence[Item], workers: int | None = None) -> list[Result]:
     """``[function(item) for item in items]``, shared by this process and forked ones, ``workers`` in all
     (default: :func:`processors`): the :meth:`Shared.results`, asked for at once."""
     return Shared(function, items, workers).results()
+
+
+def called(functions: Sequence[Callable[[], Result]], workers: int | None = None) -> list[Result]:
+    """``[f() for f in functions]``, shared (:func:`each`): independent halves of one analysis, side by side."""
+    return each(lambda function: function(), functions, workers)
 
 
 class Shared(Generic[Item, Result]):
