@@ -218,7 +218,7 @@ def lower_order(
                 nodes = list(nodes)
                 for n in nodes:
                     if n not in known:
-                        known[n] = frozenset(frozenset((c,)) for c in single[design][n])
+                        known[n] = family_of_ones(single[design][n])
                 return {n: known[n] for n in nodes}
 
             return read
