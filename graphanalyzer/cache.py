@@ -15,7 +15,9 @@ values (a tenth of the time of pickling the records, or the graph, themselves); 
 graph is built from it again.  Beside an entry, *notes* keep small results computed
 from it (``validate``'s answer), valid exactly as long as the entry.  Files are
 written atomically (temporary file, then rename); the most recent entries are kept,
-at most 32 of them and 2 GiB in all.
+at most 32 of them and 2 GiB in all.  A large inventory's entry is written by a
+forked worker (:mod:`graphanalyzer.workers`) while the command goes on; lookups, and
+the command's end, wait for it.
 
 >>> import tempfile, pathlib, os
 >>> os.environ["GRAPHANALYZER_CACHE_DIR"] = tempfile.mkdtemp()
@@ -32,12 +34,14 @@ True
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache as _once
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -47,6 +51,7 @@ from graphanalyzer.bulk import paused_gc, record
 from graphanalyzer.errors import OutputError
 from graphanalyzer.model import COMPONENT_FIELDS, Component, Inventory
 from graphanalyzer.output import write_atomic
+from graphanalyzer.workers import share, started
 
 KEEP = 32
 KEEP_BYTES = 2 * 2**30
@@ -129,8 +134,28 @@ def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) ->
     if hit is not None:
         return hit
     loaded = load_bytes(raw, name, path)
-    store(path, raw, name, loaded.inventory, loaded.files, loaded.folders)
+    keep = partial(store, path, raw, name, loaded.inventory, loaded.files, loaded.folders)
+    if share(len(loaded.inventory.components)) < 2:
+        keep()
+    else:  # a large entry is written by a worker while the command goes on (and waits for it at the end)
+        if not _KEEPING:
+            atexit.register(settled)
+        _KEEPING.append((os.getpid(), started(keep)))
     return loaded.inventory
+
+
+#: Entries being written by workers (:func:`load`), with the process that waits for them.
+_KEEPING: list[tuple[int, Callable[[], None]]] = []
+
+
+def settled() -> None:
+    """Wait until the entries being written by workers are written (lookups do, and the command's end).
+
+    Only the process that started a worker waits for it (a process forked since leaves it)."""
+    while _KEEPING:
+        waiter, written = _KEEPING.pop()
+        if waiter == os.getpid():
+            written()
 
 
 def lookup(path: Path, raw: bytes, name: str | None = None) -> Inventory | None:
@@ -138,6 +163,7 @@ def lookup(path: Path, raw: bytes, name: str | None = None) -> Inventory | None:
     folder = directory()
     if folder is None:
         return None
+    settled()
     try:
         with (folder / f"{_key(path, raw, name)}.pickle").open("rb") as handle, paused_gc():
             if not _current(handle, raw):
@@ -152,6 +178,7 @@ def note(path: Path, raw: bytes, name: str | None, what: str) -> Any:
     folder = directory()
     if folder is None:
         return None
+    settled()
     key = _key(path, raw, name)
     try:
         with (folder / f"{key}.pickle").open("rb") as handle:

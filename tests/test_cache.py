@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,18 @@ def test_second_load_comes_from_the_cache(tmp_path: Path, private_cache: Path) -
     assert len(list(private_cache.glob("*.pickle"))) == 1
     assert cache.lookup(path, path.read_bytes()) == first
     assert load(path).graph["inventory"] == first
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_a_large_entry_is_written_by_a_worker_and_a_lookup_waits_for_it(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "share", lambda size: 2)  # as if the estate were large
+    path = estate(tmp_path / "inv")
+    first = load(path).graph["inventory"]
+    assert cache._KEEPING, "no worker writes the entry"
+    assert cache.lookup(path, path.read_bytes()) == first and not cache._KEEPING
+    assert len(list(private_cache.glob("*.pickle"))) == 1
 
 
 @pytest.mark.parametrize(

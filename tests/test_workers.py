@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from graphanalyzer.analysis.workers import Shared, each
+from graphanalyzer import workers
+from graphanalyzer.workers import Shared, each, started
 
 forked = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 
@@ -49,3 +50,21 @@ def test_workers_start_at_once_and_this_process_joins_them_when_it_asks_for_the_
     assert Shared(lambda item: os.getpid(), [1], workers=1).results() == [here]
     with pytest.raises(ZeroDivisionError):
         Shared(lambda item: 1 // item, [0], workers=2).results()
+
+
+@forked
+def test_more_items_than_numbers_are_handed_out_in_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "MOST_ITEMS", 4)  # 11 items: numbers stand for runs of 3, the last of 2
+    done = each(slow_pid, list(range(11)), workers=2)
+    assert [square for square, _ in done] == [x * x for x in range(11)]
+    assert {pid for _, pid in done} - {os.getpid()}, "the worker ran none of the items"
+
+
+@forked
+def test_a_started_job_runs_in_a_worker_while_this_process_goes_on() -> None:
+    here = os.getpid()
+    result = started(lambda: slow_pid(3))
+    assert result() == result() and result()[0] == 9 and result()[1] != here
+    failing = started(lambda: 1 // 0)
+    with pytest.raises(ZeroDivisionError):
+        failing()

@@ -56,12 +56,12 @@ from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
 from graphanalyzer.analysis.diff import singles_again
-from graphanalyzer.analysis.workers import Shared, each, share
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
+from graphanalyzer.workers import Shared, each, share
 
 MINUTES_PER_YEAR = 365.25 * 24 * 60
 #: Cones with at most this many components get an exact diagram ...

@@ -43,9 +43,9 @@ import numpy as np
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.analysis.workers import Shared, share
 from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
 from graphanalyzer.model import Inventory
+from graphanalyzer.workers import Shared, share
 
 #: Containers with more components than this are not hashed for repetition (it would take long, and say little).
 MAX_HASHED = 500

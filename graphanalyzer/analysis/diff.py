@@ -49,9 +49,9 @@ from graphanalyzer.analysis.cutsets import (
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.analysis.workers import called, share
 from graphanalyzer.graph import Node, cone, internals, needing, on_cycles, with_groups
 from graphanalyzer.model import Inventory
+from graphanalyzer.workers import called, share
 
 FAIL_ON = ("new-spof", "lower-order", "any-risk")
 

@@ -43,10 +43,10 @@ from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import chains, unplug
-from graphanalyzer.analysis.workers import called, share
 from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
+from graphanalyzer.workers import called, share
 
 #: How many of the costliest risks the review's audit proposes fixes for.
 AUDITED = 5

@@ -9,6 +9,8 @@ leave behind (a cache such as the audit's cut-set codes grows here as it would
 without workers).  Items are handed out one at a time from a pipe, as each
 process comes free, since their costs differ.  The results are those of running
 the items here, in order: every process runs the same code on the same data.
+One job that need not be waited for at once (writing a large cache entry) is
+:func:`started` in a worker.
 
 Workers are forked on Linux only: elsewhere (macOS, whose system libraries are
 not safe to use in a forked child, and Windows, which cannot fork), and with one
@@ -26,12 +28,14 @@ import pickle
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-#: Items one call can hand out: their numbers must fit the pipe at once (64 KiB on Linux, 4 bytes each).
+#: Numbers one call hands out: they must fit the pipe at once (64 KiB on Linux, 4 bytes each).  With more
+#: items than this, a number stands for a run of items.
 MOST_ITEMS = 8_192
 #: Graphs of this many nodes, or more, are worth sharing: below it, forking costs more than it saves.
 SHARED_FROM = 20_000
@@ -64,6 +68,28 @@ def called(functions: Sequence[Callable[[], Result]], workers: int | None = None
     return each(lambda function: function(), functions, workers)
 
 
+def started(job: Callable[[], Result]) -> Callable[[], Result]:
+    """``job`` begun in a forked worker, while this process goes on; call what this returns for its result
+    (it waits for the worker, once).  With one processor, or not on Linux, ``job`` runs when called for.
+
+    >>> result = started(lambda: sum(range(10)))
+    >>> result(), result()
+    (45, 45)
+    """
+    if processors() < 2 or not sys.platform.startswith("linux"):
+        return cache(job)
+    child = _fork(lambda: _Failed.caught(job))
+
+    @cache
+    def result() -> Result:
+        found = _sent(*child)
+        if isinstance(found, _Failed):
+            raise found.error
+        return found  # type: ignore[no-any-return]
+
+    return result
+
+
 class Shared(Generic[Item, Result]):
     """``function`` over ``items``, shared by forked workers, which start at once, and by this process, which
     joins them when it asks for the :meth:`results` (so it may do other work first).
@@ -83,10 +109,12 @@ class Shared(Generic[Item, Result]):
         self.numbers: int | None = None
         self.children: list[tuple[int, int]] = []
         workers = min(processors() if workers is None else workers, len(items))
-        if workers < 2 or not sys.platform.startswith("linux") or len(items) > MOST_ITEMS:
+        if workers < 2 or not sys.platform.startswith("linux"):
             return
+        self.batch = -(-len(items) // MOST_ITEMS)  # items a number stands for: one, unless there are many
         self.numbers, queue = os.pipe()
-        os.write(queue, b"".join(index.to_bytes(4, "little") for index in range(len(items))))
+        batches = -(-len(items) // self.batch)
+        os.write(queue, b"".join(number.to_bytes(4, "little") for number in range(batches)))
         os.close(queue)  # once the numbers are all read, a read finds the end of the pipe
         self.children = [_fork(self._run) for _ in range(workers - 1)]
 
@@ -114,11 +142,9 @@ class Shared(Generic[Item, Result]):
         assert self.numbers is not None
         done: dict[int, Any] = {}
         while chunk := os.read(self.numbers, 4):
-            index = int.from_bytes(chunk, "little")
-            try:
-                done[index] = self.function(self.items[index])
-            except Exception as error:  # carried back and raised by the caller
-                done[index] = _Failed(error)
+            first = int.from_bytes(chunk, "little") * self.batch
+            for index in range(first, min(first + self.batch, len(self.items))):
+                done[index] = _Failed.caught(partial(self.function, self.items[index]))  # raised by the caller
         return done
 
 
@@ -127,6 +153,14 @@ class _Failed:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
+
+    @staticmethod
+    def caught(job: Callable[[], Result]) -> Result | _Failed:
+        """``job()``, or its exception as a :class:`_Failed`."""
+        try:
+            return job()
+        except Exception as error:
+            return _Failed(error)
 
 
 def _fork(job: Callable[[], Any]) -> tuple[int, int]:
