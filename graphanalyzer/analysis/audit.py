@@ -168,7 +168,10 @@ def run(
     found_exactly = {t: q for one in drawn.results() for t, q in one.items()}
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
-    singles = single_failures(graph, chosen)
+    # The single failures of every node, which fixes look up for any component, here (not once per worker);
+    # those of the services' cones, exactly, for the SPOFs.
+    every = _singles(graph)
+    singles = {node: every[node] for node in cone(graph, chosen)}
     single = spof.spof(graph, chosen, singles=singles)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
