@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import repeat
@@ -150,11 +150,13 @@ def run(
     positions = _cones(graph, chosen, codes)
     if workers is None:
         workers = share(sum(map(len, positions.values())), SHARED_FROM)
-    # Exact diagrams need no cut sets: workers draw them while this process finds the cut sets.  These are
-    # found in halves, smaller cones (needed by larger ones) first, and workers give the first half its
-    # verdicts by the bound while this process finds the second's.  It then joins them.
+    # Exact diagrams need no cut sets, nor do the SPOFs: workers work them out while this process finds the
+    # cut sets.  These are found in halves, smaller cones (needed by larger ones) first, and workers give the
+    # first half its verdicts by the bound while this process finds the second's.  It then joins them.
     small = _small(chosen, positions)
-    drawn = Shared(lambda target: exact.unavailabilities(graph, [target], EXACT_NODES), small, workers)
+    jobs: list[Callable[[], Any]] = [partial(exact.unavailabilities, graph, [t], EXACT_NODES) for t in small]
+    jobs.append(partial(_spofs, graph, chosen))
+    drawn: Shared[Callable[[], Any], Any] = Shared(lambda job: job(), jobs, workers)
     tried = set(small)
     families: dict[Node, Family] = {}
     bounded = []
@@ -165,14 +167,12 @@ def run(
         some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
         bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
     services = {t: v for shared in bounded for part in shared.results() for t, v in part.items()}
-    found_exactly = {t: q for one in drawn.results() for t, q in one.items()}
+    *diagrams, (every, single) = drawn.results()
+    found_exactly = {t: q for one in diagrams for t, q in one.items()}
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
-    # The single failures of every node, which fixes look up for any component, here (not once per worker);
-    # those of the services' cones, exactly, for the SPOFs.
-    every = _singles(graph)
+    _singles(graph, every)  # kept for the fixes (in every worker they fork)
     singles = {node: every[node] for node in cone(graph, chosen)}
-    single = spof.spof(graph, chosen, singles=singles)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
     before = Before(services, breaks, families, codes, singles)
@@ -741,12 +741,21 @@ def _of_kind(inventory: Inventory, kind: str) -> list[str]:
     return kept[1].get(kind, [])
 
 
-def _singles(graph: nx.DiGraph[Node]) -> dict[Node, frozenset[str]]:
-    """:func:`single_failures` of the whole graph, found once per graph (graphs are read-only)."""
-    found: dict[Node, frozenset[str]] | None = graph.graph.get("single_failures")
+def _singles(graph: nx.DiGraph[Node], found: dict[Node, frozenset[str]] | None = None) -> dict[Node, frozenset[str]]:
+    """:func:`single_failures` of the whole graph, found once per graph (graphs are read-only); ``found``: them,
+    worked out elsewhere."""
     if found is None:
-        found = graph.graph["single_failures"] = single_failures(graph)
+        found = graph.graph.get("single_failures")
+    if found is None:
+        found = single_failures(graph)
+    graph.graph["single_failures"] = found
     return found
+
+
+def _spofs(graph: nx.DiGraph[Node], targets: list[str]) -> tuple[dict[Node, frozenset[str]], dict[str, Any]]:
+    """The single failures of every node (:func:`_singles`), and :func:`spof.spof` of the targets."""
+    every = _singles(graph)
+    return every, spof.spof(graph, targets, singles={node: every[node] for node in cone(graph, targets)})
 
 
 def _distance(a: str, b: str) -> int:
