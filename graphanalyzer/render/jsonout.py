@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 #: Documents longer than this, written on one line, stay on one line: Python indents JSON without its C
 #: encoder, three times slower (``spof --order 2`` of a 100k estate: 48 MB indented in 0.9 s, 30 MB in 0.3 s).
 ONE_LINE_FROM = 1_000_000
