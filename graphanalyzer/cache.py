@@ -134,9 +134,9 @@ def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) ->
     if hit is not None:
         return hit
     loaded = load_bytes(raw, name, path)
-    keep = partial(store, path, raw, name, loaded.inventory, loaded.files, loaded.folders)
     if directory() is None:  # the cache is off
         return loaded.inventory
+    keep = partial(store, path, raw, name, loaded.inventory, loaded.files, loaded.folders)
     if share(len(loaded.inventory.components)) < 2:
         keep()
     else:  # a large entry is written by a worker while the command goes on (and waits for it at the end)

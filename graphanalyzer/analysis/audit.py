@@ -172,10 +172,9 @@ def run(
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
     _singles(graph, every)  # kept for the fixes (in every worker they fork)
-    singles = {node: every[node] for node in cone(graph, chosen)}
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services)
-    before = Before(services, breaks, families, codes, singles)
+    before = Before(services, breaks, families, codes, every)
     risks, fixes = [], {}
     ranked = found[: top or None]
     proposals = each(lambda finding: propose(graph, finding, before), ranked, workers)
@@ -676,7 +675,7 @@ def _listing(ids: list[str], most: int = 4) -> str:
 class Before:
     """What fixes are measured against: the design's verdicts, the audited services each of its SPOFs
     breaks, the minimal cut sets of every node below them (:func:`cut_set_table`), their codes, and the
-    single failures of those nodes (:func:`single_failures`)."""
+    single failures of every node (:func:`single_failures`)."""
 
     services: dict[str, Any]
     breaks: dict[str, set[str]]
