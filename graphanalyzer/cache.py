@@ -17,7 +17,7 @@ from it (``validate``'s answer), valid exactly as long as the entry.  Files are
 written atomically (temporary file, then rename); the most recent entries are kept,
 at most 32 of them and 2 GiB in all.  A large inventory's entry is written by a
 forked worker (:mod:`graphanalyzer.workers`) while the command goes on; lookups, and
-the command's end, wait for it.
+the command's end, wait for it (Ctrl-C there stops only the writing).
 
 >>> import tempfile, pathlib, os
 >>> os.environ["GRAPHANALYZER_CACHE_DIR"] = tempfile.mkdtemp()
@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import os
 import pickle
@@ -141,7 +142,7 @@ def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) ->
         keep()
     else:  # a large entry is written by a worker while the command goes on (and waits for it at the end)
         if not _KEEPING:
-            atexit.register(settled)
+            atexit.register(_at_exit)
         _KEEPING.append((os.getpid(), started(keep)))
     return loaded.inventory
 
@@ -153,11 +154,21 @@ _KEEPING: list[tuple[int, Callable[[], None]]] = []
 def settled() -> None:
     """Wait until the entries being written by workers are written (lookups do, and the command's end).
 
-    Only the process that started a worker waits for it (a process forked since leaves it)."""
+    Only the process that started a worker waits for it (a process forked since leaves it).  A worker
+    that died (stopped by Ctrl-C, say) kept nothing, silently: the cache only saves time."""
     while _KEEPING:
         waiter, written = _KEEPING.pop()
         if waiter == os.getpid():
-            written()
+            try:
+                written()
+            except Exception:  # whatever ended the worker, the entry is simply not there
+                continue
+
+
+def _at_exit() -> None:
+    """:func:`settled` when the command ends: Ctrl-C then stops the writing of the entry, and nothing else."""
+    with contextlib.suppress(KeyboardInterrupt):
+        settled()
 
 
 def lookup(path: Path, raw: bytes, name: str | None = None) -> Inventory | None:

@@ -38,6 +38,11 @@ def test_a_large_entry_is_written_by_a_worker_and_a_lookup_waits_for_it(
     assert cache._KEEPING, "no worker writes the entry"
     assert cache.lookup(path, path.read_bytes()) == first and not cache._KEEPING
     assert len(list(private_cache.glob("*.pickle"))) == 1
+    # A worker that dies before it writes (Ctrl-C, say) leaves no entry, and no error.
+    monkeypatch.setattr(cache, "store", lambda *args: os._exit(1))
+    (tmp_path / "inv" / "power.yaml").write_text("power: [p, q]\n")
+    assert load(path).graph["inventory"] != first and cache._KEEPING
+    assert cache.lookup(path, path.read_bytes()) is None and not cache._KEEPING
 
 
 @pytest.mark.parametrize(
