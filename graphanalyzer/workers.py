@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -39,6 +40,8 @@ Result = TypeVar("Result")
 MOST_ITEMS = 8_192
 #: Graphs of this many nodes, or more, are worth sharing: below it, forking costs more than it saves.
 SHARED_FROM = 20_000
+#: How a worker stopped by Ctrl-C ends (128 + SIGINT, as the command does).
+INTERRUPTED = 130
 
 
 def processors() -> int:
@@ -126,11 +129,16 @@ class Shared(Generic[Item, Result]):
             return [self.function(item) for item in self.items]
         try:
             found = self._run()
+        except BaseException:  # Ctrl-C, say: the workers stop too
+            for pid, back in self.children:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(back)
+            raise
         finally:
             os.close(self.numbers)
-            sent = [_sent(*child) for child in self.children]
-        for part in sent:
-            found.update(part)
+        for child in self.children:
+            found.update(_sent(*child))
         errors = [result for result in found.values() if isinstance(result, _Failed)]
         if errors:
             raise errors[0].error
@@ -176,23 +184,33 @@ def _fork(job: Callable[[], Any]) -> tuple[int, int]:
         warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: forking with threads (numpy's, idle)
         pid = os.fork()
     if pid == 0:  # the worker: it never returns
+        signal.signal(signal.SIGINT, _interrupted)
         status = 1
         try:
             os.close(back)
             with os.fdopen(out, "wb") as pipe:
                 pickle.dump(job(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
+        except KeyboardInterrupt:
+            status = INTERRUPTED
         finally:
             os._exit(status)
     os.close(out)
     return pid, back
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C in a worker: it ends at once, as interrupted (what it was doing is of no more use)."""
+    os._exit(INTERRUPTED)
+
+
 def _sent(pid: int, back: int) -> Any:
-    """What a worker sent back, once it has ended."""
+    """What a worker sent back, once it has ended; a worker stopped by Ctrl-C stops this process too."""
     with os.fdopen(back, "rb") as pipe:
         data = pipe.read()
-    os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
     if not data:
+        if os.waitstatus_to_exitcode(status) in (INTERRUPTED, -signal.SIGINT):
+            raise KeyboardInterrupt
         raise RuntimeError("a worker process ended without sending its results")
     return pickle.loads(data)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,38 @@ def test_a_started_job_runs_in_a_worker_while_this_process_goes_on() -> None:
     failing = started(lambda: 1 // 0)
     with pytest.raises(ZeroDivisionError):
         failing()
+
+
+@forked
+def test_ctrl_c_in_a_worker_stops_the_caller_and_ctrl_c_here_stops_the_workers(tmp_path: Path) -> None:
+    here, started = os.getpid(), tmp_path / "worker"
+
+    def worker_started() -> None:
+        for _ in range(1000):  # at most 10 s
+            if started.exists():
+                return
+            time.sleep(0.01)
+
+    def interrupted_in_the_worker(item: int) -> int:
+        if os.getpid() != here:
+            started.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C does to every process of the command
+        worker_started()
+        return item
+
+    with pytest.raises(KeyboardInterrupt):
+        each(interrupted_in_the_worker, [1, 2, 3, 4], workers=2)
+    started.unlink()
+
+    def interrupted_here(item: int) -> int:
+        if os.getpid() == here:
+            worker_started()
+            raise KeyboardInterrupt
+        started.write_text(str(os.getpid()))
+        time.sleep(60)
+        return item
+
+    with pytest.raises(KeyboardInterrupt):
+        each(interrupted_here, [1, 2], workers=2)
+    with pytest.raises(ProcessLookupError):  # stopped, and waited for
+        os.kill(int(started.read_text()), 0)
