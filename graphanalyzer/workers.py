@@ -42,6 +42,8 @@ MOST_ITEMS = 8_192
 SHARED_FROM = 20_000
 #: How a worker stopped by Ctrl-C ends (128 + SIGINT, as the command does).
 INTERRUPTED = 130
+#: Whether workers are forked here (see above: on Linux only).
+FORKING = sys.platform.startswith("linux")
 
 
 def processors() -> int:
@@ -79,7 +81,7 @@ def started(job: Callable[[], Result]) -> Callable[[], Result]:
     >>> result(), result()
     (45, 45)
     """
-    if processors() < 2 or not sys.platform.startswith("linux"):
+    if processors() < 2 or not FORKING:
         return cache(job)
     child = _fork(lambda: _Failed.caught(job))
 
@@ -112,7 +114,7 @@ class Shared(Generic[Item, Result]):
         self.numbers: int | None = None
         self.children: list[tuple[int, int]] = []
         workers = min(processors() if workers is None else workers, len(items))
-        if workers < 2 or not sys.platform.startswith("linux"):
+        if workers < 2 or not FORKING:
             return
         self.batch = -(-len(items) // MOST_ITEMS)  # items a number stands for: one, unless there are many
         self.numbers, queue = os.pipe()

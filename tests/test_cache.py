@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from graphanalyzer import cache, inventory
+from graphanalyzer import cache, inventory, workers
 from graphanalyzer.graph import load
 
 
@@ -28,7 +27,7 @@ def test_second_load_comes_from_the_cache(tmp_path: Path, private_cache: Path) -
     assert load(path).graph["inventory"] == first
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+@pytest.mark.skipif(not workers.FORKING, reason="workers are forked on Linux only")
 def test_a_large_entry_is_written_by_a_worker_and_a_lookup_waits_for_it(
     tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

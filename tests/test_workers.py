@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from graphanalyzer import workers
 from graphanalyzer.workers import Shared, each, started
 
-forked = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+forked = pytest.mark.skipif(not workers.FORKING, reason="workers are forked on Linux only")
 
 
 def slow_pid(item: int) -> tuple[int, int]:
