@@ -203,6 +203,23 @@ def note(path: Path, raw: bytes, name: str | None, what: str) -> Any:
         return None
 
 
+def noted(graph: Any, what: str) -> Any:
+    """The note ``what`` kept beside the cache entry the graph was loaded from (:func:`graph.load`), or None."""
+    entry = graph.graph.get("entry")
+    if entry is None:
+        return None
+    path, raw, name = entry
+    return note(path, raw, name, what)
+
+
+def keep_noted(graph: Any, what: str, value: Any) -> None:
+    """Keep a note beside the cache entry the graph was loaded from (nothing, if it was not)."""
+    entry = graph.graph.get("entry")
+    if entry is not None:
+        path, raw, name = entry
+        keep_note(path, raw, name, what, value)
+
+
 def store(
     path: Path,
     raw: bytes,

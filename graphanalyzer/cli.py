@@ -394,7 +394,7 @@ def audit_command(
     if output is not None:
         check_output(output, force=force, inputs=inputs)
     targets = check_ids(graph, service) if service else None
-    done = audit.run(graph, targets, top)
+    done = audit.remembered(graph, targets, top)
     if apply:
         assert output is not None
         _write(output, dumps(done.apply(graph.graph["inventory"], apply)), force, inputs)
@@ -545,8 +545,9 @@ def report(
         output = Path(f"{_filename(graph.graph['inventory'].name)}.html")
     if output is not None:
         check_output(output, force=force, inputs=inputs)
-    data = review(graph)
-    picture = draw(graph, found=data["spof"], layout=measure if shutil.which("dot") else None)
+    layout = measure if shutil.which("dot") else None
+    data = review(graph, drawing=lambda found: draw(graph, found=found, layout=layout))
+    picture = data.pop("picture")
     data["diagram"] = {"caption": picture.caption, "note": picture.note}
     if chosen == "json":
         if output is None:

@@ -109,8 +109,14 @@ def load(source: str | os.PathLike[str], *, use_cache: bool = True) -> nx.DiGrap
 
 
 def load_read(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) -> nx.DiGraph[Node]:
-    """:func:`load` for a root file already read (:func:`graphanalyzer.inventory.read_root`)."""
-    return build(cache.load(name, path, raw, use_cache=use_cache))
+    """:func:`load` for a root file already read (:func:`graphanalyzer.inventory.read_root`).
+
+    A graph whose inventory the cache keeps knows its entry (``graph.graph["entry"]``), so analyses
+    can keep results beside it (:func:`cache.noted`)."""
+    graph = build(cache.load(name, path, raw, use_cache=use_cache))
+    if path is not None and use_cache:
+        graph.graph["entry"] = (path, raw, name)
+    return graph
 
 
 def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:

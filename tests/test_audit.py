@@ -22,6 +22,7 @@ from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
+from graphanalyzer.dump import dumps
 from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, load
 from graphanalyzer.model import Component, Group, Inventory
@@ -238,6 +239,40 @@ def _rounded(value: object) -> object:
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+def test_an_unchanged_design_is_audited_once_and_the_report_reads_that_audit(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphanalyzer.analysis.review import review
+
+    path = tmp_path / "estate.yaml"
+    path.write_text(dumps(generate(300, seed=5)), encoding="utf-8")
+    graph = load(path)
+    fresh = {top: audit.run(graph, None, top) for top in (0, 3, 5, 10)}
+    assert len(fresh[0].result["risks"]) > 10 and fresh[3].result["risks"] == fresh[10].result["risks"][:3]
+    assert audit.kept(graph) is None and audit.remembered(graph, None, 10) == fresh[10]
+    assert list(private_cache.glob("*.audit"))
+    reference = review(build(graph.graph["inventory"]))  # a graph of no cache entry: the audit is worked out
+    assert reference["audit"] == fresh[5].result
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("audited again")
+
+    with monkeypatch.context() as patched:  # from here on, an audit run again fails the test
+        patched.setattr(audit, "run", never)
+        again = load(path)
+        for top in (3, 5, 10):
+            assert audit.kept(again, None, top) == fresh[top] == audit.remembered(again, None, top)
+        report = review(again)
+        assert report["audit"] == fresh[5].result
+        assert report == {**reference, "date": report["date"]}
+        assert audit.kept(again, None, 0) is None, "10 risks kept do not answer for all of them"
+        assert audit.kept(again, [next(iter(fresh[0].result["services"]))], 10) is None, "other targets"
+    assert audit.remembered(load(path), None, 0) == fresh[0]
+    assert audit.kept(load(path), None, 10) == fresh[10]  # the audit of every risk answers for ten
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert audit.kept(load(path), None, 10) is None  # a note lives exactly as long as its cache entry
 
 
 def test_an_audit_shared_among_workers_answers_exactly_as_one_process_does() -> None:

@@ -52,6 +52,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from graphanalyzer import cache
 from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
@@ -128,10 +129,45 @@ class Audit:
             inventory = self.fixes[rid].apply(inventory)
         return inventory
 
+    def first(self, top: int) -> Audit:
+        """This audit with its ``top`` costliest risks only (all of them for 0), as an audit of ``top`` is."""
+        risks = self.result["risks"][: top or None]
+        ids = {r["id"] for r in risks}
+        fixes = {rid: fix for rid, fix in self.fixes.items() if rid in ids}
+        return Audit({**self.result, "risks": risks}, fixes)
+
 
 def audit(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, top: int = 10) -> dict[str, Any]:
     """The verdict per target (services by default) and the ``top`` risks with verified fixes."""
     return run(graph, targets, top).result
+
+
+def kept(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, top: int = 10) -> Audit | None:
+    """The audit of these targets kept beside the inventory's cache entry (:func:`remembered`), if one
+    with at least ``top`` risks was kept: risks are ranked before their fixes are sought, so its first
+    ``top`` are those an audit of ``top`` finds.  None when there is none."""
+    note = cache.noted(graph, "audit")
+    if note is None:
+        return None
+    targets_kept, top_kept, done = note
+    if targets_kept != (tuple(targets) if targets else None):
+        return None
+    if top_kept and (not top or top > top_kept) and done.result["risks_found"] > top_kept:
+        return None
+    first: Audit = done.first(top)
+    return first
+
+
+def remembered(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, top: int = 10) -> Audit:
+    """:func:`run`, answered by the audit kept beside the inventory's cache entry when there is one
+    (:func:`kept`); else run, and kept there (an unchanged design is audited once: ``audit``,
+    ``audit --apply`` and ``report`` share it).  Like every note, it is valid exactly as long as the
+    entry: the same files, and the same graphanalyzer."""
+    done = kept(graph, targets, top)
+    if done is None:
+        done = run(graph, targets, top)
+        cache.keep_noted(graph, "audit", (tuple(targets) if targets else None, top, done))
+    return done
 
 
 def run(

@@ -38,7 +38,7 @@ from typing import Any
 import networkx as nx
 
 from graphanalyzer import __version__
-from graphanalyzer.analysis.audit import audit
+from graphanalyzer.analysis import audit
 from graphanalyzer.analysis.complexity import complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
@@ -46,7 +46,7 @@ from graphanalyzer.analysis.unplug import chains, unplug
 from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
-from graphanalyzer.workers import called, share
+from graphanalyzer.workers import share, started
 
 #: How many of the costliest risks the review's audit proposes fixes for.
 AUDITED = 5
@@ -57,23 +57,33 @@ EXPLAINED = 5
 PATTERN = 4
 
 
-def review(graph: nx.DiGraph[Node], workers: int | None = None) -> dict[str, Any]:
+def review(
+    graph: nx.DiGraph[Node], workers: int | None = None, drawing: Callable[[dict[str, Any]], Any] | None = None
+) -> dict[str, Any]:
     """The report's content as plain data (what ``report --format json`` prints).
 
+    ``drawing``, given the estate's SPOFs, draws its picture (under ``"picture"``).
     ``workers``: the processes that share the work (:mod:`workers`); by default one
     per processor when the graph is large (:func:`workers.share`), else one.  The
     audit and the rest need nothing of each other, so they are worked out side by
-    side.  The result does not depend on it."""
+    side.  An audit kept beside the inventory's cache entry (:func:`audit.kept`: an
+    ``audit`` of the unchanged design ran before) is read instead; the failure
+    domains and the picture are then worked out beside the rest.  The result does
+    not depend on it."""
     inventory: Inventory = graph.graph["inventory"]
-    halves: list[Callable[[], dict[str, Any]]] = [
-        lambda: {"audit": audit(graph, top=AUDITED) if inventory.services() else None},
-        lambda: _rest(graph),
-    ]
-    audited, rest = called(halves, share(len(graph)) if workers is None else workers)
+    shared = (share(len(graph)) if workers is None else workers) > 1
+    kept = audit.kept(graph, None, AUDITED) if inventory.services() else None
+    found: dict[str, Any] | None = kept.result if kept is not None else None
+    if kept is None and inventory.services():
+        audited = started(lambda: audit.remembered(graph, None, AUDITED).result) if shared else None
+        rest = _rest(graph, drawing, lambda job: job)
+        found = audited() if audited is not None else audit.remembered(graph, None, AUDITED).result
+    else:
+        rest = _rest(graph, drawing, started if shared else lambda job: job)
     return {
         "inventory": inventory.name,
         "services": len(inventory.services()),
-        **audited,
+        "audit": found,
         **rest,
         "source": source(inventory),
         "version": __version__,
@@ -81,9 +91,18 @@ def review(graph: nx.DiGraph[Node], workers: int | None = None) -> dict[str, Any
     }
 
 
-def _rest(graph: nx.DiGraph[Node]) -> dict[str, Any]:
-    """The review beside the audit: findings, failure domains, SPOFs, complexity, what if."""
+def _rest(
+    graph: nx.DiGraph[Node],
+    drawing: Callable[[dict[str, Any]], Any] | None,
+    begin: Callable[[Callable[[], Any]], Callable[[], Any]],
+) -> dict[str, Any]:
+    """The review beside the audit: findings, failure domains, SPOFs, complexity, what if (and the picture).
+
+    ``begin`` starts a job and returns what gives its result: :func:`workers.started` works out the
+    failure domains, and the picture once the SPOFs are known, beside the rest."""
+    domains = begin(lambda: matrix(graph))
     found = spof(graph, order=2)
+    picture = begin(lambda: drawing(found)) if drawing is not None else None
     numbers = complexity(graph, found)
     said = findings(graph, found)
     fixable = {cid for f in said["fix"] for cid in f["components"]}
@@ -94,7 +113,8 @@ def _rest(graph: nx.DiGraph[Node]) -> dict[str, Any]:
         result["explain"] = "short"
         result["explanations"] = chains(graph, [entry["component"]], most=EXPLAINED)
         what_if.append(result)
-    return {"findings": said, "domains": matrix(graph), "spof": found, "complexity": numbers, "what_if": what_if}
+    result = {"findings": said, "domains": domains(), "spof": found, "complexity": numbers, "what_if": what_if}
+    return result if picture is None else {**result, "picture": picture()}
 
 
 def source(inventory: Inventory) -> dict[str, Any]:
