@@ -47,6 +47,7 @@ no id can break the file.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import math
@@ -54,7 +55,7 @@ import re
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,7 @@ class _Box:
     members: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=2**18)  # a large estate's picture sorts the same ids again and again
 def natural(text: str) -> tuple[tuple[int, int | str], ...]:
     """A sort key that puts ``rack-2`` before ``rack-10``.
 
@@ -302,14 +304,13 @@ def _collapse(
     holders = {c.container for c in components.values()}
     ordered = shown  # in name order: the same picture whatever the declaration order
 
+    known: dict[tuple[str | None, tuple[str, ...]], str | None] = {}  # by container: what it stands in decides
+
     def nearest(cid: str, kinds: tuple[str, ...]) -> str | None:
-        for kind in kinds:
-            walk = components[cid].container
-            while walk is not None:
-                if components[walk].kind == kind:
-                    return walk
-                walk = components[walk].container
-        return None
+        container = components[cid].container
+        if (container, kinds) not in known:
+            known[container, kinds] = _nearest(components, container, kinds)
+        return known[container, kinds]
 
     if level != "summary":
         yield {cid: cid if level is None or cid == focus else (nearest(cid, (level,)) or cid) for cid in ordered}
@@ -335,6 +336,17 @@ def _collapse(
                 rep, top = (top, None) if components[top].container is None else (None, components[top].container)
             reps[cid] = rep if rep is not None else EACH + component.kind
         yield reps
+
+
+def _nearest(components: Mapping[str, Component], walk: str | None, kinds: tuple[str, ...]) -> str | None:
+    """The nearest container of the first of ``kinds`` there is, from ``walk`` outwards."""
+    for kind in kinds:
+        up = walk
+        while up is not None:
+            if components[up].kind == kind:
+                return up
+            up = components[up].container
+    return None
 
 
 def _alike(facts: _Facts, reps: dict[str, str]) -> dict[str, str]:
@@ -507,14 +519,17 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, caption: str, r
     junctions: dict[tuple[str, tuple[str, ...]], _Junction] = {}
     edges: dict[tuple[str, str], _Edge] = {}
 
+    inside: dict[str, set[str]] = {}
+
     def around(rep: str) -> set[str]:
         """The clusters a box is drawn inside."""
-        found = set()
-        walk = parent(rep) if rep in boxes else None
-        while walk is not None:
-            found.add(walk)
-            walk = parent(walk)
-        return found
+        if rep not in inside:
+            found = inside[rep] = set()
+            walk = parent(rep) if rep in boxes else None
+            while walk is not None:
+                found.add(walk)
+                walk = parent(walk)
+        return inside[rep]
 
     def connect(tail: str, head: str, kind: str, path: State | None, cycle: bool) -> None:
         if head in around(tail) or tail in around(head):  # what stands inside needs its container: the nesting says so
