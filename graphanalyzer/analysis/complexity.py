@@ -96,14 +96,24 @@ def complexity(
         "cycles": sorted(rotated(cycle) for cycle in loops),
         "repeated": patterns,
         "illusory": found["illusory_redundancy"],
-        "blast_radius": sorted(
-            ({"component": e["component"], "kind": e["kind"], "services": len(e["breaks"])} for e in found["spofs"]),
-            key=lambda e: (-e["services"], e["component"]),
-        )[:10],
+        "blast_radius": blast_radius(found),
         "index": overall,
     }
     result["verdict"] = verdict(result, shares)
     return result
+
+
+def blast_radius(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ten SPOFs of ``found`` (a ``spof`` result) that take down most services, most first.
+
+    >>> blast_radius({"spofs": [{"component": "a", "kind": "power", "breaks": ["s"]},
+    ...                         {"component": "b", "kind": "site", "breaks": ["s", "t"]}]})[0]
+    {'component': 'b', 'kind': 'site', 'services': 2}
+    """
+    return sorted(
+        ({"component": e["component"], "kind": e["kind"], "services": len(e["breaks"])} for e in found["spofs"]),
+        key=lambda e: (-e["services"], e["component"]),
+    )[:10]
 
 
 def measures(graph: nx.DiGraph[Node], found: dict[str, Any], services: list[str]) -> dict[str, dict[str, Any]]:

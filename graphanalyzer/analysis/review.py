@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ import networkx as nx
 
 from graphanalyzer import __version__
 from graphanalyzer.analysis import audit
-from graphanalyzer.analysis.complexity import complexity
+from graphanalyzer.analysis.complexity import blast_radius, complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import chains, unplug
@@ -103,18 +104,26 @@ def _rest(
     domains = begin(lambda: matrix(graph))
     found = spof(graph, order=2)
     picture = begin(lambda: drawing(found)) if drawing is not None else None
-    numbers = complexity(graph, found)
     said = findings(graph, found)
     fixable = {cid for f in said["fix"] for cid in f["components"]}
-    ranked = sorted(numbers["blast_radius"], key=lambda e: e["component"] not in fixable)  # stable: by radius
-    what_if = []
-    for entry in ranked[:WHAT_IF]:
-        result = unplug(graph, [entry["component"]])
-        result["explain"] = "short"
-        result["explanations"] = chains(graph, [entry["component"]], most=EXPLAINED)
-        what_if.append(result)
-    result = {"findings": said, "domains": domains(), "spof": found, "complexity": numbers, "what_if": what_if}
+    ranked = sorted(blast_radius(found), key=lambda e: e["component"] not in fixable)  # stable: by radius
+    what_if = [begin(partial(_what_if, graph, entry["component"])) for entry in ranked[:WHAT_IF]]
+    result = {
+        "findings": said,
+        "domains": domains(),
+        "spof": found,
+        "complexity": complexity(graph, found),
+        "what_if": [explained() for explained in what_if],
+    }
     return result if picture is None else {**result, "picture": picture()}
+
+
+def _what_if(graph: nx.DiGraph[Node], unplugged: str) -> dict[str, Any]:
+    """``unplug`` of one component, with the shortest chains of reasons of the services it breaks."""
+    result = unplug(graph, [unplugged])
+    result["explain"] = "short"
+    result["explanations"] = chains(graph, [unplugged], most=EXPLAINED)
+    return result
 
 
 def source(inventory: Inventory) -> dict[str, Any]:
