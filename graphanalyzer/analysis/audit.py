@@ -610,10 +610,13 @@ def _more_than(k: int, chances: np.ndarray) -> float:
 def contributors(graph: nx.DiGraph[Node], cuts: Cuts, unavailable: float) -> list[dict[str, Any]]:
     """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1)."""
     inventory: Inventory = graph.graph["inventory"]
-    small = np.flatnonzero((cuts.table != len(cuts.q) - 1).sum(axis=1) <= 2).tolist()
+    small = np.flatnonzero((cuts.table != len(cuts.q) - 1).sum(axis=1) <= 2)
+    if len(small) > CONTRIBUTORS:  # the likeliest, ties at the last place included: only they can be listed
+        likely = cuts.chances[small]
+        small = small[likely >= np.partition(likely, len(likely) - CONTRIBUTORS)[len(likely) - CONTRIBUTORS]]
     total = max(unavailable, float(cuts.chances.sum()))
     listed = []
-    for i in heapq.nsmallest(CONTRIBUTORS, small, key=lambda i: (-cuts.chances[i], sorted(cuts.sets[i]))):
+    for i in heapq.nsmallest(CONTRIBUTORS, small.tolist(), key=lambda i: (-cuts.chances[i], sorted(cuts.sets[i]))):
         ids = sorted(cuts.sets[i])
         entry: dict[str, Any] = {
             "component": " + ".join(ids),
