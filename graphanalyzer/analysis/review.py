@@ -69,8 +69,8 @@ def review(
     audit and the rest need nothing of each other, so they are worked out side by
     side.  An audit kept beside the inventory's cache entry (:func:`audit.kept`: an
     ``audit`` of the unchanged design ran before) is read instead; the failure
-    domains and the picture are then worked out beside the rest.  The result does
-    not depend on it."""
+    domains, the picture and the "what if" cases are then worked out beside the
+    rest.  The result does not depend on it."""
     inventory: Inventory = graph.graph["inventory"]
     shared = (share(len(graph)) if workers is None else workers) > 1
     kept = audit.kept(graph, None, AUDITED) if inventory.services() else None
@@ -100,7 +100,7 @@ def _rest(
     """The review beside the audit: findings, failure domains, SPOFs, complexity, what if (and the picture).
 
     ``begin`` starts a job and returns what gives its result: :func:`workers.started` works out the
-    failure domains, and the picture once the SPOFs are known, beside the rest."""
+    failure domains, and the picture and the "what if" cases once the SPOFs are known, beside the rest."""
     domains = begin(lambda: matrix(graph))
     found = spof(graph, order=2)
     picture = begin(lambda: drawing(found)) if drawing is not None else None
