@@ -13,7 +13,8 @@ a lookup checks them all again, so a hit is never stale.
 An entry holds the validated inventory with its records packed as rows of plain
 values (a tenth of the time of pickling the records, or the graph, themselves); the
 graph is built from it again.  Beside an entry, *notes* keep small results computed
-from it (``validate``'s answer), valid exactly as long as the entry.  Files are
+from it (``validate``'s answer, the last audit), valid exactly as long as the entry:
+an entry stored again under its key (an included file changed) drops them.  Files are
 written atomically (temporary file, then rename); the most recent entries are kept,
 at most 32 of them and 2 GiB in all.  A large inventory's entry is written by a
 forked worker (:mod:`graphanalyzer.workers`) while the command goes on; lookups, and
@@ -137,6 +138,7 @@ def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) ->
     loaded = load_bytes(raw, name, path)
     if directory() is None:  # the cache is off
         return loaded.inventory
+    _forget_notes(path, raw, name)  # those of an entry made from other files (an included one changed)
     keep = partial(store, path, raw, name, loaded.inventory, loaded.files, loaded.folders)
     if share(len(loaded.inventory.components)) < 2:
         keep()
@@ -145,6 +147,17 @@ def load(name: str, path: Path | None, raw: bytes, *, use_cache: bool = True) ->
             atexit.register(_at_exit)
         _KEEPING.append((os.getpid(), started(keep)))
     return loaded.inventory
+
+
+def _forget_notes(path: Path, raw: bytes, name: str | None) -> None:
+    """Remove the notes kept under this root file's key: the entry they were made from is being replaced."""
+    folder = directory()
+    if folder is None:
+        return
+    with contextlib.suppress(OSError):
+        for stale in folder.glob(f"{_key(path, raw, name)}.*"):
+            if stale.suffix != ".pickle":
+                stale.unlink(missing_ok=True)
 
 
 #: Entries being written by workers (:func:`load`), with the process that waits for them.

@@ -117,6 +117,19 @@ def test_validate_is_answered_from_a_note_that_follows_the_entry(tmp_path: Path,
     assert validated(str(path))["components"] == first["components"] + 1
 
 
+def test_notes_go_with_the_entry_they_were_made_from(tmp_path: Path, private_cache: Path) -> None:
+    """An included file changes and another command loads first: the new entry has the same key, not the notes."""
+    from graphanalyzer.analysis.summary import validated
+
+    path = estate(tmp_path / "inv")
+    first = validated(str(path))
+    cache.keep_noted(load(path), "other", "made from the first files")
+    (tmp_path / "inv" / "power.yaml").write_text("power: [p, q]\n")
+    graph = load(path)  # a miss: the new entry is stored under the same key (the root file is unchanged)
+    assert cache.noted(graph, "other") is None and cache.note(path, path.read_bytes(), None, "validate") is None
+    assert validated(str(path))["components"] == first["components"] + 1
+
+
 def test_the_name_given_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = estate(tmp_path / "inv")
     load(path)
