@@ -204,8 +204,10 @@ def note(path: Path, raw: bytes, name: str | None, what: str) -> Any:
     folder = directory()
     if folder is None:
         return None
-    settled()
     key = _key(path, raw, name)
+    if not (folder / f"{key}.{what}").is_file():
+        return None  # nothing to read: no need to wait for an entry being written (a new one has no notes)
+    settled()
     try:
         with (folder / f"{key}.pickle").open("rb") as handle:
             if not _current(handle, raw):
