@@ -839,10 +839,8 @@ def unplug(
         ids = [cid for cid in ids if cid != "full"]
         if not ids:
             raise UsageError("name the components to unplug: unplug INVENTORY ID... --explain full")
-    result = unplug.unplug(graph, ids)
-    if explain or _chosen(format) != "json":
-        result["explain"] = "full" if full else "short"
-        result["explanations"] = (unplug.explain if full else unplug.chains)(graph, ids)
+    explained = explain or _chosen(format) != "json"
+    result = unplug.unplug(graph, ids, ("full" if full else "short") if explained else None)
     _emit("unplug", result, format)
     services = result["services"]
     if fail_on is not None and (services["down"] or (fail_on is FailOn.degraded and services["degraded"])):

@@ -9,6 +9,7 @@ import networkx as nx
 import pytest
 from conftest import run_cli
 from hypothesis import given
+from hypothesis.strategies import sampled_from
 from strategies import inventories, scenarios
 
 from graphanalyzer.analysis.cycles import cycles
@@ -197,6 +198,18 @@ def test_short_chains_follow_the_engine_to_a_first_cause(scenario: tuple[Invento
     for sid, hop in found.items():
         assert hop["node"] == sid and nodes[sid]["component"].kind == "service"
         check(hop, sid)
+
+
+@given(scenarios(min_unplugged=1, max_unplugged=3), sampled_from(["short", "full"]), sampled_from([None, 1]))
+def test_unplug_explains_from_its_own_states_what_chains_and_explain_give(
+    scenario: tuple[Inventory, list[str]], kind: str, most: int | None
+) -> None:
+    """One propagation: ``unplug(..., kind)`` is ``unplug`` with the explanations of ``chains``/``explain``."""
+    inventory, ids = scenario
+    graph = build(inventory)
+    separately = {**unplug(graph, ids), "explain": kind}
+    separately["explanations"] = (chains if kind == "short" else explain)(graph, ids, most)
+    assert unplug(graph, ids, kind, most) == separately
 
 
 def test_each_explanation_of_a_lost_site_fits_on_a_screen() -> None:

@@ -43,7 +43,7 @@ from graphanalyzer.analysis import audit
 from graphanalyzer.analysis.complexity import blast_radius, complexity
 from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.analysis.unplug import chains, unplug
+from graphanalyzer.analysis.unplug import unplug
 from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
@@ -120,10 +120,7 @@ def _rest(
 
 def _what_if(graph: nx.DiGraph[Node], unplugged: str) -> dict[str, Any]:
     """``unplug`` of one component, with the shortest chains of reasons of the services it breaks."""
-    result = unplug(graph, [unplugged])
-    result["explain"] = "short"
-    result["explanations"] = chains(graph, [unplugged], most=EXPLAINED)
-    return result
+    return unplug(graph, [unplugged], "short", most=EXPLAINED)
 
 
 def source(inventory: Inventory) -> dict[str, Any]:

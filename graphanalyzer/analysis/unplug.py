@@ -59,8 +59,14 @@ from graphanalyzer.render.text import listing
 _NAMES = {State.UP: "up", State.DEGRADED: "degraded", State.DOWN: "down"}
 
 
-def unplug(graph: nx.DiGraph[Node], ids: Iterable[str]) -> dict[str, Any]:
-    """DESIGN's ``unplug`` result for unplugging ``ids`` (UsageError for an unknown id)."""
+def unplug(
+    graph: nx.DiGraph[Node], ids: Iterable[str], explain: str | None = None, most: int | None = None
+) -> dict[str, Any]:
+    """DESIGN's ``unplug`` result for unplugging ``ids`` (UsageError for an unknown id).
+
+    With ``explain`` (``"short"``: :func:`chains`, ``"full"``: :func:`explain`), also
+    the explanations of the first ``most`` services not up, from the same states.
+    """
     unplugged = check_ids(graph, ids)
     states = propagate(graph, unplugged)
     inventory: Inventory = graph.graph["inventory"]
@@ -75,7 +81,12 @@ def unplug(graph: nx.DiGraph[Node], ids: Iterable[str]) -> dict[str, Any]:
             if short:
                 entry["shortfall"] = short
             components[node] = entry
-    return {"unplugged": unplugged, "services": services, "components": components}
+    result: dict[str, Any] = {"unplugged": unplugged, "services": services, "components": components}
+    if explain is not None:
+        explained = _chains if explain == "short" else _trees
+        result["explain"] = explain
+        result["explanations"] = explained(graph, states, set(unplugged), _broken(graph, states, most))
+    return result
 
 
 def _component_reasons(graph: nx.DiGraph[Node], states: dict[Node, State], node: str) -> list[str]:
@@ -97,8 +108,18 @@ def explain(graph: nx.DiGraph[Node], ids: Iterable[str], most: int | None = None
     """
     unplugged = set(check_ids(graph, ids))
     states = propagate(graph, unplugged)
+    return _trees(graph, states, unplugged, _broken(graph, states, most))
+
+
+def _broken(graph: nx.DiGraph[Node], states: dict[Node, State], most: int | None) -> list[str]:
+    """The first ``most`` services not up, in the inventory's order."""
     inventory: Inventory = graph.graph["inventory"]
-    broken = [sid for sid in inventory.services() if sid in states][:most]
+    return [sid for sid in inventory.services() if sid in states][:most]
+
+
+def _trees(
+    graph: nx.DiGraph[Node], states: dict[Node, State], unplugged: set[str], broken: list[str]
+) -> dict[str, dict[str, Any]]:
     return {sid: _hop(graph, states, unplugged, sid, None, set()) for sid in broken}
 
 
@@ -155,8 +176,12 @@ def chains(graph: nx.DiGraph[Node], ids: Iterable[str], most: int | None = None)
     """
     unplugged = set(check_ids(graph, ids))
     states = propagate(graph, unplugged)
-    inventory: Inventory = graph.graph["inventory"]
-    broken = [sid for sid in inventory.services() if sid in states][:most]
+    return _chains(graph, states, unplugged, _broken(graph, states, most))
+
+
+def _chains(
+    graph: nx.DiGraph[Node], states: dict[Node, State], unplugged: set[str], broken: list[str]
+) -> dict[str, dict[str, Any]]:
     reasons = _Reasons(graph, states, unplugged, broken)
     return {sid: reasons.hop(sid, "", set()) for sid in broken}
 
