@@ -183,13 +183,13 @@ _INDENTED = re.compile(r"^( +)([^ \t\n#])", re.MULTILINE)  # an indented line th
 
 
 def _parts(text: str) -> tuple[str, str] | None:
-    """The root text as two texts of its lines, the second with about :data:`SECOND` of the components, or None.
+    """The root text as two texts of its lines, each with about half of the components, or None.
 
     Both keep every line where it is (the other's are left blank), so that every
     position is that of the file.  The second holds ``defaults`` and the component
     sections that come last in the loader's order (``components``, then those of
-    :data:`SECTIONS`), from the first entry past the first part's share (the text of
-    the sections is the measure); the first, the rest.  None when the text is not plainly a mapping of sections
+    :data:`SECTIONS`), from an entry of the section where half of them is passed;
+    the first, the rest.  None when the text is not plainly a mapping of sections
     (every line at the margin a ``key:``, each once, no ``include``) or when nothing
     would be left for the second.
 
