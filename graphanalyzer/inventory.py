@@ -30,7 +30,6 @@ Loading never writes anything.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import dataclasses
 import difflib
 import hashlib
@@ -41,7 +40,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,19 +59,13 @@ from graphanalyzer.model import (
     Origin,
     Requirement,
 )
-from graphanalyzer.workers import share, started
 
 if TYPE_CHECKING:  # the YAML reader is imported when a file is read: a cached inventory needs none of it
-    from graphanalyzer.yamltext import Document, Mark
+    from graphanalyzer.yamltext import Document
     from graphanalyzer.yamltext import Path as YPath
 
 #: The largest inventory file read: about 1.5 million generated components.
 MAX_BYTES = 256 * 2**20
-
-#: A root file this large, or larger, is read in two parts side by side (:func:`load_bytes`).
-SPLIT_FROM = 2 * 2**20
-#: The share of the components the worker reads: less than half, as this process then takes in what it sends.
-SECOND = 0.45
 
 _TOP = ("inventory", "description", "defaults", "include", "accept", "distributions", "components", *SECTIONS)
 _DISTRIBUTION = ("artifact", "from", "to", "window", "scheme", "description")
@@ -116,24 +108,10 @@ def read_root(source: str | os.PathLike[str]) -> tuple[str, Path | None, bytes]:
 
 
 def load_bytes(raw: bytes, name: str, path: Path | None) -> Loaded:
-    """Load an inventory whose root file has been read; includes are relative to ``path``.
-
-    A root file of :data:`SPLIT_FROM` bytes or more is read in two parts side by side
-    (:func:`_parts`) when there are two processors; when either part has anything to
-    say (an error, a warning, an id both declare), the file is read again whole, so
-    that what is said, and where, is exactly what one reading says.
-    """
-    root = path.parent if path is not None else Path.cwd().resolve()
+    """Load an inventory whose root file has been read; includes are relative to ``path``."""
+    loader = _Loader(path.parent if path is not None else Path.cwd().resolve())
     with paused_gc():
-        loader = _Loader(root, split=share(len(raw), SPLIT_FROM) > 1)
-        try:
-            inventory = loader.run(raw, name, path)
-        except _Whole:
-            if loader.apart is not None:
-                with contextlib.suppress(Exception):
-                    loader.apart()  # what the worker sends is read (it ends then), and left
-            loader = _Loader(root)
-            inventory = loader.run(raw, name, path)
+        inventory = loader.run(raw, name, path)
     return Loaded(inventory, tuple(loader.read_files), tuple(loader.listed_dirs))
 
 
@@ -173,106 +151,6 @@ class _Source:
     doc: Document
 
 
-class _Whole(Exception):
-    """A root file read in two parts had something to say: it is read again whole (:func:`load_bytes`)."""
-
-
-_MARGIN = re.compile(r"\n[^ \t\n#]")  # a line at the margin that is not blank or a comment
-_SECTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t\n]|\Z)")  # ... that names a section
-_INDENTED = re.compile(r"^( +)([^ \t\n#])", re.MULTILINE)  # an indented line that is not blank or a comment
-
-
-def _parts(text: str) -> tuple[str, str] | None:
-    """The root text as two texts of its lines, each with about half of the components, or None.
-
-    Both keep every line where it is (the other's are left blank), so that every
-    position is that of the file.  The second holds ``defaults`` and the component
-    sections that come last in the loader's order (``components``, then those of
-    :data:`SECTIONS`), from an entry of the section where half of them is passed;
-    the first, the rest.  None when the text is not plainly a mapping of sections
-    (every line at the margin a ``key:``, each once, no ``include``) or when nothing
-    would be left for the second.
-
-    >>> first, second = _parts("inventory: x\\nhosts:\\n  a: {}\\n  b: {}\\n  c: {}\\n  d: {}\\nservices: {s: {}}\\n")
-    >>> first
-    'inventory: x\\nhosts:\\n  a: {}\\n  b: {}\\n  c: {}\\n\\n\\n'
-    >>> second
-    '\\nhosts:\\n\\n\\n\\n  d: {}\\nservices: {s: {}}\\n'
-    >>> _parts("hosts:\\n  a: {}\\nhosts:\\n  b: {}\\n"), _parts("include: [a.yaml]\\nhosts:\\n  a: {}\\n")
-    (None, None)
-    """
-    if any(other in text for other in "\r\x85\u2028\u2029"):  # line breaks other than \n
-        return None
-    starts = [*([0] if text[:1] not in " \t\n#" else []), *(line.start() + 1 for line in _MARGIN.finditer(text))]
-    margin = [(start, _SECTION.match(text, start)) for start in starts]
-    names = [key[1] for _, key in margin if key is not None]
-    if not names or len(names) < len(margin) or len(set(names)) < len(names) or "include" in names:
-        return None
-    ends = [start for start, _ in margin[1:]] + [len(text)]
-    spans = {name: (start, end) for (start, _), name, end in zip(margin, names, ends, strict=True)}
-    order = [name for name in ("components", *SECTIONS) if name in spans]
-    if not order:
-        return None
-    sizes = [spans[name][1] - spans[name][0] for name in order]
-    half, middle = sum(sizes) * (1 - SECOND), 0
-    while sizes[middle] < half and middle + 1 < len(order):
-        half -= sizes[middle]
-        middle += 1
-    start, end = spans[order[middle]]
-    cut = _entry_after(text, start, end, start + int(half))
-    second = set(order[middle + 1 :])
-    if cut == end and not second:
-        return None
-    first_pieces, second_pieces = [_blank(text[: margin[0][0]])], [_blank(text[: margin[0][0]])]
-    for name, (start, end) in spans.items():
-        piece = text[start:end]
-        if name == order[middle]:
-            head = text.index("\n", start, end) + 1 if "\n" in piece else end
-            first_pieces.append(text[start:cut] + _blank(text[cut:end]))
-            second_pieces.append(text[start:head] + _blank(text[head:cut]) + text[cut:end])
-        elif name in second:
-            first_pieces.append(_blank(piece))
-            second_pieces.append(piece)
-        else:
-            first_pieces.append(piece)
-            second_pieces.append(piece if name == "defaults" else _blank(piece))
-    return "".join(first_pieces), "".join(second_pieces)
-
-
-def _entry_after(text: str, start: int, end: int, offset: int) -> int:
-    """Where the first entry of the block mapping of the section at ``start`` on or after ``offset`` begins
-    (``end`` when there is none: the section is a list, or on one line)."""
-    head = text.find("\n", start, end)
-    if head < 0 or text[start:head].partition(":")[2].strip(" \t"):
-        return end  # a section written on its line (a flow collection, or nothing): not cut
-    first = _INDENTED.search(text, head, end)
-    if first is None or first[2] == "-":
-        return end
-    entry = re.compile(rf"^ {{{len(first[1])}}}[^ \t\n#-]", re.MULTILINE).search(text, max(offset, head), end)
-    return end if entry is None else entry.start()
-
-
-def _blank(text: str) -> str:
-    return "\n" * text.count("\n")
-
-
-def _declared_apart(
-    root: Path, name: str, path: Path | None, text: str
-) -> tuple[list[dict[str, Any]], list[YPath], list[Mark]] | None:
-    """The fields of each component of the second part of a root file (:func:`_parts`), where each is declared,
-    and where its key is; None when the part has anything to say, or a key's place is not known."""
-    from graphanalyzer.yamltext import read
-
-    loader = _Loader(root)
-    loader.sources.append(_Source(name, path, text, read(text, name)))
-    loader._file(0, _Defaults(dict(_BLANK)), root=False)
-    doc = loader.sources[0].doc
-    wheres = [where for _, where in loader.declared.values()]
-    if doc.problems or loader.issues or loader.warnings or not doc.keys.keys() >= set(wheres):
-        return None
-    return [vars(c) for c in loader.components.values()], wheres, list(map(doc.keys.__getitem__, wheres))
-
-
 @dataclass
 class _Issue:
     source: int
@@ -293,10 +171,8 @@ class _Defaults:
 class _Loader:
     """One load: the files read, the components declared, the issues found."""
 
-    def __init__(self, root: Path, *, split: bool = False) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.split = split  # whether the root file may be read in two parts (:func:`_parts`)
-        self.apart: Callable[[], Any] | None = None  # the worker reading the second part, when it is
         self.sources: list[_Source] = []
         self.issues: list[_Issue] = []
         self.warnings: list[_Issue] = []
@@ -324,8 +200,6 @@ class _Loader:
         self._check_references()
         distributions = self._resolve_distributions()
         problems = [p for s in self.sources for p in s.doc.problems]
-        if self.apart is not None and (problems or self.issues or self.warnings):
-            raise _Whole  # said from the whole file, where each thing is
         if problems or self.issues:
             raise InventoryError(problems + self._problems(self.issues))
         origins: dict[str, Origin] = {}
@@ -356,31 +230,8 @@ class _Loader:
         text = decode(raw, name)
         from graphanalyzer.yamltext import read
 
-        parts = _parts(text) if self.split and not self.sources else None
-        if parts is None:
-            self.sources.append(_Source(name, path, text, read(text, name)))
-        else:
-            first, second = parts
-            self.apart = started(partial(_declared_apart, self.root, name, path, second))
-            self.sources.append(_Source(name, path, text, read(first, name)))
+        self.sources.append(_Source(name, path, text, read(text, name)))
         return len(self.sources) - 1
-
-    def _adopt(self, index: int) -> None:
-        """Take in what the worker declared from the second part of the root file (:func:`_declared_apart`)."""
-        assert self.apart is not None and index == 0
-        try:
-            found = self.apart()
-        except Exception:
-            raise _Whole from None  # the whole file says what went wrong
-        if found is None:
-            raise _Whole
-        records, wheres, marks = found
-        ids = [fields["id"] for fields in records]
-        if not self.declared.keys().isdisjoint(ids):
-            raise _Whole  # an id declared in both parts: reported where each is
-        self.declared.update(zip(ids, zip(repeat(index), wheres), strict=True))
-        self.components.update(zip(ids, map(record, repeat(Component), records), strict=True))
-        self.sources[index].doc.keys.update(zip(wheres, marks, strict=True))
 
     def issue(self, source: int, path: YPath, message: str, *, key: bool = False) -> Any:
         self.issues.append(_Issue(source, path, message, key))
@@ -442,8 +293,6 @@ class _Loader:
         for section, kind in SECTIONS.items():
             if section in data:
                 self._components(index, section, data[section], kind, defaults)
-        if root and self.apart is not None:
-            self._adopt(index)
         if "include" in data:
             self._includes(index, data["include"], defaults)
         if "accept" in data:
@@ -1060,8 +909,6 @@ class _Loader:
 
     def _locate(self, cid: str, field_name: str, ref: str, message: str) -> None:
         """Report a problem with reference ``ref`` at the place in ``cid``'s declaration naming it."""
-        if self.apart is not None:
-            raise _Whole  # the tree of the first part lacks the second's: the file is read again whole
         index, where = self.declared[cid]
         fields = _get(self.sources[index].doc.data, where)
         for path in _paths_naming(fields.get(field_name) if isinstance(fields, dict) else None, ref):

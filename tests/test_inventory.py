@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import TRICKY, inventories
 
-import graphanalyzer.inventory
 from graphanalyzer.cli import resolve
 from graphanalyzer.dump import dumps, dumps_block
 from graphanalyzer.errors import InventoryError
@@ -354,93 +353,3 @@ def test_ids_checked_at_once_are_checked_as_one_by_one(ids: list[str]) -> None:
     from graphanalyzer.inventory import _plain_id, _plain_ids
 
     assert _plain_ids(ids) == all(map(_plain_id, ids))
-
-
-def _load_in_parts(path: Path, second: float) -> tuple[Inventory | list[str], bool]:
-    """The file loaded with its root read in two parts wherever it can be (the worker reading ``second`` of
-    the components), and whether it was: the inventory, or the problems as printed."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(graphanalyzer.inventory, "SPLIT_FROM", 0)
-        patch.setattr(graphanalyzer.inventory, "SECOND", second)
-        patch.setattr(graphanalyzer.inventory, "share", lambda size, least: 2)
-        split = graphanalyzer.inventory._parts(path.read_text(encoding="utf-8")) is not None
-        try:
-            return load(path), split
-        except InventoryError as error:
-            return [str(p) for p in error.problems], split
-
-
-@given(inventories(), st.sampled_from([dumps, dumps_block]), st.floats(min_value=0.05, max_value=0.95))
-def test_a_root_file_read_in_two_parts_loads_as_read_whole(
-    inventory: Inventory, dump: Callable[[Inventory], str], second: float
-) -> None:
-    """The same components in the same order, each declared where it is, the same warnings."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "inv.yaml"
-        path.write_text(dump(inventory), encoding="utf-8")
-        whole = load(path)
-        parts, _ = _load_in_parts(path, second)
-    assert isinstance(parts, Inventory)
-    assert parts == whole
-    assert list(parts.components) == list(whole.components)
-    assert list(parts.origins.items()) == list(whole.origins.items())
-
-
-@given(inventories(), st.sampled_from([dumps, dumps_block]), st.floats(min_value=0.05, max_value=0.95))
-def test_the_two_parts_keep_every_line_where_it_is(
-    inventory: Inventory, dump: Callable[[Inventory], str], second: float
-) -> None:
-    text = dump(inventory)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(graphanalyzer.inventory, "SECOND", second)
-        parts = graphanalyzer.inventory._parts(text)
-    if parts is None:
-        return
-    lines = text.split("\n")
-    first, other = (part.split("\n") for part in parts)
-    assert len(first) == len(other) == len(lines)
-    for line, a, b in zip(lines, first, other, strict=True):
-        assert a in ("", line) and b in ("", line)
-        assert line in (a, b) or not line.strip()
-
-
-@pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_read_in_two_parts_is_reported_as_when_read_whole(tmp_path: Path, case: str) -> None:
-    text, _ = BAD[case]
-    path = tmp_path / "i.yaml"
-    path.write_bytes(text if isinstance(text, bytes) else text.encode())
-    try:
-        whole: Inventory | list[str] = load(path)
-    except InventoryError as error:
-        whole = [str(p) for p in error.problems]
-    if isinstance(text, bytes):
-        return  # not text: never split
-    assert _load_in_parts(path, 0.5)[0] == whole
-
-
-@pytest.mark.parametrize(
-    "second",
-    [
-        "hosts:\n  h-3: {}\n  h-1: {capacity: 2}\n",  # an id of the first part again
-        "hosts:\n  h-3: {}\n  h-4: {capacity: lots}\n",  # a bad value
-        "hosts:\n  h-3: {}\n  h-4: {kind: hots}\n",  # a warning
-        "services:\n  s: {depends_on: [h-9]}\n",  # a reference to nothing
-    ],
-)
-def test_what_either_part_has_to_say_is_said_from_the_whole_file(tmp_path: Path, second: str) -> None:
-    """An id in both parts, a bad value, a warning, a reference to nothing: in the part the worker reads."""
-    path = tmp_path / "i.yaml"
-    text = "inventory: x\nracks:\n  r: {}\n  r-2: {}\nhosts:\n  h-1: {}\n  h-2: {}\n" + second.replace("hosts:\n", "")
-    path.write_text(text)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(graphanalyzer.inventory, "SECOND", 0.3)
-        parts = graphanalyzer.inventory._parts(text)
-    last = text.splitlines()[-1]
-    assert parts is not None and last in parts[1].splitlines() and last not in parts[0]
-    try:
-        whole: Inventory | list[str] = load(path)
-    except InventoryError as error:
-        whole = [str(p) for p in error.problems]
-    assert _load_in_parts(path, 0.3) == (whole, True)
