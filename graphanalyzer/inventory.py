@@ -610,10 +610,9 @@ class _Loader:
             spec = FIELDS.get(name)
             if spec is None or written is None:
                 continue
-            # The same value as written reads the same wherever it is written (equal trees of
-            # text, lists and mappings have equal reprs).
+            # The same value as written reads the same wherever it is written.
             cls = written.__class__
-            form = written if cls is str else repr(written)
+            form = written if cls is str else _form(written)
             try:
                 value = read_once[name, cls, form]
             except KeyError:
@@ -953,6 +952,21 @@ _DEFAULTS = tuple(sorted(name for name, spec in FIELDS.items() if spec.defaults)
 _BLANK: dict[str, Any] = {
     f.name: None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(Component)
 } | {"kind": "?"}
+
+
+def _form(written: list[Any] | dict[str, Any]) -> Any:
+    """A key for a list or mapping as written: equal trees, equal keys.  The tuple of its items when
+    they are text (as tags and most lists are), else its repr (equal trees have equal reprs).
+
+    >>> _form({"env": "prod"}), _form(["a", None]), _form([{"any": ["a"]}])
+    ((('env', 'prod'),), ('a', None), "[{'any': ['a']}]")
+    """
+    form = tuple(written.items()) if written.__class__ is dict else tuple(written)
+    try:
+        hash(form)
+    except TypeError:  # lists or mappings inside
+        return repr(written)
+    return form
 
 
 def _plain_id(text: Any) -> bool:
