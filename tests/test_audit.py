@@ -310,7 +310,7 @@ def test_the_pair_sum_and_the_disjoint_bound_agree_with_their_definitions(
         if greedy.isdisjoint(cuts[i]):
             greedy |= cuts[i]
             kept *= 1 - float(chances[i])
-    assert audit._disjoint(cuts, chances) == 1 - kept <= union + 1e-12
+    assert audit._disjoint(audit.Cuts.of(cuts, q)) == 1 - kept <= union + 1e-12
 
 
 @given(st.lists(st.floats(0.0, 0.5), max_size=40), st.integers(1, 3))

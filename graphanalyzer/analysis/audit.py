@@ -46,7 +46,6 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import repeat
 from typing import Any
 
 import networkx as nx
@@ -55,9 +54,9 @@ import numpy as np
 from graphanalyzer import cache
 from graphanalyzer.analysis import capacity, exact, spof
 from graphanalyzer.analysis.cones import cones
-from graphanalyzer.analysis.cutsets import Family, cut_set_table, single_failures
+from graphanalyzer.analysis.cutcodes import ORDER, Coding, cut_set_codes
+from graphanalyzer.analysis.cutsets import single_failures
 from graphanalyzer.analysis.diff import singles_again
-from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups
@@ -70,7 +69,7 @@ EXACT_COMPONENTS = 80
 #: ... unless it grows past this many nodes; then the cut-set bound is used.
 EXACT_NODES = 40_000
 #: Cut sets of up to this many components make the bound.
-BOUND_ORDER = 3
+BOUND_ORDER = ORDER  # as many as a code holds (:mod:`cutcodes`)
 #: Contributors listed per service.
 CONTRIBUTORS = 5
 #: Overlapping pairs of cut sets the bound's lower end visits at most (the likeliest cut sets are taken first).
@@ -182,7 +181,7 @@ def run(
     chosen = check_ids(graph, targets) if targets else inventory.services()
     if not chosen:
         raise UsageError("the inventory has no services: name targets with --service")
-    codes = Codes(_chances(inventory), room=ROOM)
+    codes = Codes.of(_chances(inventory), room=ROOM)
     positions = _cones(graph, chosen, codes)
     if workers is None:
         workers = share(sum(map(len, positions.values())), SHARED_FROM)
@@ -194,11 +193,10 @@ def run(
     jobs.append(partial(_spofs, graph, chosen))
     drawn: Shared[Callable[[], Any], Any] = Shared(lambda job: job(), jobs, workers)
     tried = set(small)
-    families: dict[Node, Family] = {}
+    families: dict[Node, np.ndarray] = {}
     bounded = []
     for half in _halves(chosen, positions) if workers > 1 else [chosen]:
-        with paused_gc():  # millions of small sets that all stay alive: collections would find nothing to free
-            families = cut_set_table(graph, half, BOUND_ORDER, known=families)
+        families = cut_set_codes(graph, half, codes.coding, known=families)
         large = [t for t in half if t not in tried]
         some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
         bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
@@ -285,7 +283,7 @@ def releases(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
 def verdicts(
     graph: nx.DiGraph[Node],
     targets: Sequence[str],
-    families: Mapping[Node, Iterable[frozenset[str]]],
+    families: Mapping[Node, np.ndarray],
     codes: Codes,
     positions: Mapping[str, np.ndarray],
     found: Mapping[str, float],
@@ -293,7 +291,8 @@ def verdicts(
     """:func:`verdict` of each target: exact where ``found`` (:func:`exact.unavailabilities`) has it, else
     the bound.
 
-    ``codes``: those of the graph; ``positions``: the targets' cones in them (:func:`_cones`)."""
+    ``families``: :func:`cutcodes.cut_set_codes` of the graph in ``codes``; ``positions``: the targets'
+    cones in them (:func:`_cones`)."""
     return {t: verdict(graph, t, codes.cuts(families[t], positions[t]), found.get(t)) for t in targets}
 
 
@@ -309,12 +308,10 @@ def _halves(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list
 def availabilities(
     graph: nx.DiGraph[Node],
     targets: Sequence[str],
-    families: Mapping[Node, Iterable[frozenset[str]]],
-    codes: Codes | None = None,
+    families: Mapping[Node, np.ndarray],
+    codes: Codes,
 ) -> dict[str, float]:
     """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
-    chances = _chances(graph.graph["inventory"])
-    codes = Codes(chances) if codes is None else codes.extended(chances)
     positions = _cones(graph, targets, codes)
     found = exact.unavailabilities(graph, _small(targets, positions), EXACT_NODES)
     return {t: 1 - found[t] if t in found else 1 - _figure(codes.cuts(families[t], positions[t])) for t in targets}
@@ -327,7 +324,7 @@ def _small(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[
 
 def _cones(graph: nx.DiGraph[Node], targets: Sequence[str], codes: Codes) -> dict[str, np.ndarray]:
     """The positions (in ``codes``) of the components of each target's cone."""
-    return dict(zip(targets, cones(graph, targets, list(codes.position)), strict=True))
+    return dict(zip(targets, cones(graph, targets, codes.coding.ids), strict=True))
 
 
 def _chances(inventory: Inventory) -> dict[str, float]:
@@ -356,33 +353,43 @@ def verdict(graph: nx.DiGraph[Node], target: str, cuts: Cuts, unavailable: float
 
 @dataclass(frozen=True)
 class Cuts:
-    """A family of cut sets as a table of component positions, and the chance of each set.
+    """A family of cut sets as codes (:mod:`cutcodes`) and a table of component positions, and the chance
+    of each set.
 
-    ``table`` has a row per set (in ``sets`` order) of positions into ``q``, the
+    ``table`` has a row per set (in ``codes`` order) of positions into ``q``, the
     chance each component fails; short rows are padded with the last position,
-    whose chance is 1.  ``cone``: the positions of the components of the target's cone.
+    whose chance is 1.  ``cone``: the positions of the components of the target's
+    cone; ``ids``: the components by position.
 
     >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
-    >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()]
-    ([[0, 1, 3], [2, 3, 3]], [0.02, 0.5])
+    >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()], cuts.ids_of(0)
+    ([[0, 1, 3], [2, 3, 3]], [0.02, 0.5], ['a', 'b'])
     """
 
-    sets: list[frozenset[str]]
+    codes: np.ndarray
     table: np.ndarray
     q: np.ndarray
     chances: np.ndarray
     cone: np.ndarray
+    ids: tuple[str, ...]
 
     @classmethod
     def of(cls, family: Iterable[frozenset[str]], q: Mapping[str, float]) -> Cuts:
         """The table of ``family`` over the components of ``q``, all of them the cone."""
-        return Codes(q).cuts(family)
+        codes = Codes.of(q)
+        return codes.cuts(codes.coding.encode(family))
+
+    def ids_of(self, row: int) -> list[str]:
+        """The ids of one set, sorted."""
+        pad = len(self.q) - 1
+        return sorted(self.ids[p] for p in self.table[row].tolist() if p != pad)
 
     def likeliest(self, overlaps: int) -> Cuts:
         """The likeliest sets, as many as share components in at most ``overlaps`` pairs (counted per component).
 
         >>> cuts = Cuts.of([frozenset("ab"), frozenset("bc"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
-        >>> [sorted(s) for s in cuts.likeliest(1).sets], len(cuts.likeliest(0).sets), len(cuts.likeliest(2).sets)
+        >>> one = cuts.likeliest(1)
+        >>> [one.ids_of(i) for i in range(len(one.codes))], len(cuts.likeliest(0).codes), len(cuts.likeliest(2).codes)
         ([['c'], ['b', 'c']], 1, 3)
         """
         order = np.argsort(-self.chances, kind="stable")
@@ -399,89 +406,55 @@ class Cuts:
             prefix *= 4
         kept = int(np.searchsorted(pairs, overlaps, side="right"))
         chosen = order[:kept]
-        sets = [self.sets[i] for i in chosen.tolist()]
-        return replace(self, sets=sets, table=table[:kept], chances=self.chances[chosen])
+        return replace(self, codes=self.codes[chosen], table=table[:kept], chances=self.chances[chosen])
 
 
-class Codes(dict[frozenset[str], int]):
-    """Cut sets of up to :data:`BOUND_ORDER` components, each coded once as one integer of their positions.
+@dataclass(frozen=True)
+class Codes:
+    """A design's components coded (:class:`cutcodes.Coding`, with room for components fixes add) and the
+    chance each fails, by position (``q``; 1 at the padding, so that a set's chance is its row's product).
 
-    Positions are those of the components of ``q`` (chance of failure by id), then
-    of up to ``room`` components added by :meth:`extended`; a code holds one
-    position per ``bits`` bits, smallest first, padded with the position after the
-    last.  The families of services share most of their sets, and a changed design
-    most of the sets of the design it changes, so each set is coded once and looked
-    up after.
-
-    >>> codes = Codes({"a": 0.1, "b": 0.2, "c": 0.5})
-    >>> codes[frozenset("ab")] == 0 | 1 << 2 | 3 << 4, codes.cuts([frozenset("c")], np.array([2])).table.tolist()
-    (True, [[2, 3, 3]])
-    >>> roomy = Codes({"a": 0.1, "b": 0.2}, room=1)
+    >>> codes = Codes.of({"a": 0.1, "b": 0.2, "c": 0.5})
+    >>> codes.cuts(codes.coding.encode([frozenset("c")]), np.array([2])).table.tolist()
+    [[2, 3, 3]]
+    >>> roomy = Codes.of({"a": 0.1, "b": 0.2}, room=1)
     >>> more = roomy.extended({"a": 0.1, "d": 0.3})
-    >>> (more is roomy, roomy.extended({"a": 0.1}) is roomy, more.cuts([frozenset("ad")]).table.tolist())
-    (False, True, [[0, 2, 3]])
+    >>> more.coding.position["d"], more.q.tolist(), roomy.extended({"a": 0.1}) is roomy, roomy.extended("cde")
+    (2, [0.1, 0.2, 0.3, 1.0], True, None)
     """
 
-    def __init__(self, q: Mapping[str, float], room: int = 0) -> None:
-        super().__init__()
-        self.position = {cid: k for k, cid in enumerate(q)}
-        self.pad = len(self.position) + room
-        self.bits = max(1, self.pad.bit_length())
-        if self.bits * BOUND_ORDER > 63:
-            raise UsageError(f"the audit reads at most {2 ** (63 // BOUND_ORDER) - 1 - room:,} components")
-        self.q = np.ones(self.pad + 1)
-        self.q[: len(self.position)] = np.fromiter(q.values(), dtype=float, count=len(self.position))
+    coding: Coding
+    q: np.ndarray
 
-    def extended(self, q: Mapping[str, float]) -> Codes:
-        """Codes for a changed design with the components of ``q``: these, shared, when the components they
-        know keep their chances (a copy holds those it adds), else new ones."""
-        added = [cid for cid in q if cid not in self.position]
-        if len(self.position) + len(added) > self.pad or any(
-            self.q[self.position[cid]] != chance for cid, chance in q.items() if cid in self.position
-        ):
-            return Codes(q)
-        if not added:
+    @classmethod
+    def of(cls, q: Mapping[str, float], room: int = 0) -> Codes:
+        coding = Coding.of(q, room)
+        chances = np.ones(coding.pad + 1)
+        chances[: len(q)] = np.fromiter(q.values(), dtype=float, count=len(q))
+        return cls(coding, chances)
+
+    def extended(self, q: Mapping[str, float]) -> Codes | None:
+        """Codes for a changed design with the components of ``q`` (chance of failure by id): those these
+        know keep their codes (so cut sets worked out before keep their meaning); None when the components
+        they do not know do not fit in their room."""
+        coding = self.coding.extended(q)
+        if coding is None:
+            return None
+        position = coding.position
+        if coding is self.coding and all(self.q[position[cid]] == chance for cid, chance in q.items()):
             return self
-        copy = Codes.__new__(Codes)
-        dict.update(copy, self)
-        copy.position, copy.pad, copy.bits, copy.q = dict(self.position), self.pad, self.bits, self.q.copy()
-        for cid in added:
-            copy.q[len(copy.position)] = q[cid]
-            copy.position[cid] = len(copy.position)
-        return copy
+        chances = self.q.copy()
+        for cid, chance in q.items():
+            chances[position[cid]] = chance
+        return Codes(coding, chances)
 
-    def __missing__(self, cut: frozenset[str]) -> int:
-        (code,) = self._coded([cut]).tolist()
-        self[cut] = code
-        return int(code)
-
-    def cuts(self, family: Iterable[frozenset[str]], cone: np.ndarray | None = None) -> Cuts:
-        """The :class:`Cuts` of a family; ``cone``: the positions of the target's cone (all by default)."""
-        sets = list(family)
-        keys = np.fromiter(map(self.get, sets, repeat(-1)), dtype=np.int64, count=len(sets))
-        missing = np.flatnonzero(keys < 0)
-        if len(missing):  # coded all at once, then remembered
-            new = [sets[i] for i in missing.tolist()]
-            keys[missing] = self._coded(new)
-            self.update(zip(new, keys[missing].tolist(), strict=True))
-        mask = (1 << self.bits) - 1
-        table = np.stack([(keys >> (k * self.bits)) & mask for k in range(BOUND_ORDER)], axis=1)
-        chances = self.q[table].prod(axis=1)
-        return Cuts(sets, table, self.q, chances, np.arange(len(self.position)) if cone is None else cone)
-
-    def _coded(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
-        """The codes of the sets: each set's positions sorted and padded to a row, one position per ``bits``."""
-        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-        if lengths.max() > BOUND_ORDER:
-            raise ValueError(f"a cut set of {lengths.max()} components (at most {BOUND_ORDER} are coded)")
-        position = self.position
-        flat = np.fromiter((position[c] for cut in sets for c in cut), dtype=np.int64, count=int(lengths.sum()))
-        table = np.full((len(sets), BOUND_ORDER), self.pad, dtype=np.int64)
-        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-        table[np.repeat(np.arange(len(sets)), lengths), np.arange(len(flat)) - starts] = flat
-        table.sort(axis=1)
-        codes: np.ndarray = (table << (np.arange(BOUND_ORDER) * self.bits)).sum(axis=1)  # positions differ: sum = or
-        return codes
+    def cuts(self, codes: np.ndarray, cone: np.ndarray | None = None) -> Cuts:
+        """The :class:`Cuts` of a family of codes; ``cone``: the positions of the target's cone (all by default)."""
+        table = self.coding.decode(codes)
+        ids = self.coding.ids
+        return Cuts(
+            codes, table, self.q, self.q[table].prod(axis=1), np.arange(len(ids)) if cone is None else cone, ids
+        )
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
@@ -503,32 +476,35 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     """
     figure = _figure(cuts)
     likeliest = cuts.likeliest(MOST_OVERLAPS)
-    lower = max(_disjoint(cuts.sets, cuts.chances), float(likeliest.chances.sum()) - _pairs(likeliest))
+    lower = max(_disjoint(cuts), float(likeliest.chances.sum()) - _pairs(likeliest))
     singles = cuts.table[cuts.table[:, 1] == len(cuts.q) - 1, 0]  # rows of one position, then padding
     return figure, max(0.0, figure - lower) + _more_than(order, cuts.q[np.setdiff1d(cuts.cone, singles)])
 
 
 def _figure(cuts: Cuts) -> float:
     """The min-cut upper bound ``1 - prod(1 - P(C))``."""
-    return -math.expm1(float(np.log1p(-cuts.chances).sum())) if len(cuts.sets) else 0.0
+    return -math.expm1(float(np.log1p(-cuts.chances).sum())) if len(cuts.codes) else 0.0
 
 
-def _disjoint(cuts: Sequence[frozenset[str]], chances: Sequence[float] | np.ndarray) -> float:
+def _disjoint(cuts: Cuts) -> float:
     """A lower bound: the chance that any of a family of cut sets sharing no component happens.
 
     Such cut sets fail independently, and each takes the target down; the family
     is chosen greedily, likeliest first.
 
-    >>> round(_disjoint([frozenset("ab"), frozenset("bc"), frozenset("d")], [0.1, 0.05, 0.2]), 12)
+    >>> q = {"a": 0.5, "b": 0.2, "c": 0.25, "d": 0.2}
+    >>> round(_disjoint(Cuts.of([frozenset("ab"), frozenset("bc"), frozenset("d")], q)), 12)
     0.28
     """
-    chances = np.asarray(chances, dtype=float)
-    used: set[str] = set()
+    order = np.argsort(-cuts.chances, kind="stable")
+    pad = len(cuts.q) - 1
+    used = bytearray(len(cuts.q))
     kept = 1.0
-    for i in np.argsort(-chances, kind="stable").tolist():
-        if used.isdisjoint(cuts[i]):
-            used |= cuts[i]
-            kept *= 1 - float(chances[i])
+    for (a, b, c), chance in zip(cuts.table[order].tolist(), cuts.chances[order].tolist(), strict=True):
+        if not (used[a] or used[b] or used[c]):
+            used[a] = used[b] = used[c] = 1
+            used[pad] = 0
+            kept *= 1 - chance
     return 1 - kept
 
 
@@ -616,8 +592,8 @@ def contributors(graph: nx.DiGraph[Node], cuts: Cuts, unavailable: float) -> lis
         small = small[likely >= np.partition(likely, len(likely) - CONTRIBUTORS)[len(likely) - CONTRIBUTORS]]
     total = max(unavailable, float(cuts.chances.sum()))
     listed = []
-    for i in heapq.nsmallest(CONTRIBUTORS, small.tolist(), key=lambda i: (-cuts.chances[i], sorted(cuts.sets[i]))):
-        ids = sorted(cuts.sets[i])
+    for i in heapq.nsmallest(CONTRIBUTORS, small.tolist(), key=lambda i: (-cuts.chances[i], cuts.ids_of(i))):
+        ids = cuts.ids_of(i)
         entry: dict[str, Any] = {
             "component": " + ".join(ids),
             "kind": " + ".join(inventory.components[c].kind for c in ids),
@@ -713,12 +689,12 @@ def _listing(ids: list[str], most: int = 4) -> str:
 @dataclass(frozen=True)
 class Before:
     """What fixes are measured against: the design's verdicts, the audited services each of its SPOFs
-    breaks, the minimal cut sets of every node below them (:func:`cut_set_table`), their codes, and the
-    single failures of every node (:func:`single_failures`)."""
+    breaks, the minimal cut sets of every node below them (:func:`cutcodes.cut_set_codes`) in ``codes``,
+    and the single failures of every node (:func:`single_failures`)."""
 
     services: dict[str, Any]
     breaks: dict[str, set[str]]
-    families: dict[Node, Family]
+    families: dict[Node, np.ndarray]
     codes: Codes
     singles: dict[Node, frozenset[str]]
 
@@ -971,10 +947,14 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         if not groups or min(g["tolerates"] for g in groups) < 1:
             return None
     stale = needing(after_graph, with_groups(after_graph, touched))
-    known = {node: family for node, family in before.families.items() if node not in stale}
-    with paused_gc():
-        families = cut_set_table(after_graph, affected, BOUND_ORDER, known=known)
-    now = availabilities(after_graph, affected, families, before.codes)
+    chances = _chances(sub)
+    codes = before.codes.extended(chances)
+    if codes is None:  # more components added than there is room for: codes anew, all worked out again
+        codes, known = Codes.of(chances), {}
+    else:
+        known = {node: family for node, family in before.families.items() if node not in stale}
+    families = cut_set_codes(after_graph, affected, codes.coding, known=known)
+    now = availabilities(after_graph, affected, families, codes)
     availability = {s: [services[s]["availability"], now[s]] for s in affected}
     if any(b - a > 1e-12 for b, a in availability.values()):
         return None  # a change that makes any service worse is no fix

@@ -45,6 +45,7 @@ True
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from itertools import combinations
 from typing import Any
@@ -159,13 +160,14 @@ def _settle(  # type: ignore[no-untyped-def]
     empty: object,
     down: frozenset[str] = frozenset(),
     cyclic: set[Node] | None = None,
+    same=operator.eq,
 ) -> None:
     """Give the nodes of the strongly connected sets ``ordered`` (requirements first) their values.
 
     A node on no cycle is evaluated once; a cycle's nodes are recomputed from
     ``empty`` until nothing changes (values only grow: the least fixed point).
     Nodes of ``down`` are left out; ``cyclic``, when given, collects the nodes on
-    cycles before they are evaluated.
+    cycles before they are evaluated; ``same`` tells whether two values are equal.
     """
     for members in ordered:
         if down and not members.isdisjoint(down):
@@ -186,7 +188,7 @@ def _settle(  # type: ignore[no-untyped-def]
             changed = False
             for node in members:
                 value = evaluate(node)
-                if value != result[node]:
+                if not same(value, result[node]):
                     result[node] = value
                     changed = True
 

@@ -1,0 +1,300 @@
+"""Minimal cut sets of at most three components, each held as one integer: :func:`cutsets.cut_set_table` in arrays.
+
+The audit needs the cut sets of up to three components of every service of an
+estate, hundreds of thousands of sets per design; as frozensets of ids, merging
+and minimising them is a handful of Python passes per set.  Here a set is a
+*code*: its components' positions (in a :class:`Coding`), smallest first,
+``bits`` bits each, padded with ``pad`` (the position after the last), and a
+family is an array of distinct codes.  Unions, products and minimisation are
+then array operations; the rules are exactly those of
+:func:`graphanalyzer.analysis.cutsets.cut_set_table` (a property test holds the
+two equal on random inventories), which documents why they are right.
+
+>>> from graphanalyzer.model import Component, Group, Inventory
+>>> from graphanalyzer.graph import build
+>>> g = build(Inventory("x", {
+...     "feed": Component("feed", "power"),
+...     "pdu-a": Component("pdu-a", "power", requires=("feed",)),
+...     "pdu-b": Component("pdu-b", "power", requires=("feed",)),
+...     "app": Component("app", "service", requires=(Group(("pdu-a", "pdu-b")),)),
+... }))
+>>> coding = Coding.of(g.graph["inventory"].components)
+>>> sorted(sorted(s) for s in coding.sets(cut_set_codes(g, ["app"], coding)["app"]))
+[['app'], ['feed'], ['pdu-a', 'pdu-b']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from graphanalyzer.analysis.cutsets import _settle, _unknown
+from graphanalyzer.errors import UsageError
+from graphanalyzer.graph import Node, cone, internals, sets_below, sets_first
+
+#: The most components a coded set holds.
+ORDER = 3
+_NONE = np.zeros(0, dtype=np.int64)
+_NO_COUNTS = np.zeros(0, dtype=np.int32)
+#: Candidate unions worked out at once (bounds the memory of one product).
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Coding:
+    """Positions of components (``ids`` in order, then ``room`` free ones) and the codes of sets of them.
+
+    >>> coding = Coding.of(["a", "b", "c"])
+    >>> codes = coding.encode([frozenset("ca"), frozenset("b")])
+    >>> coding.decode(codes).tolist(), coding.sets(codes) == [frozenset("ac"), frozenset("b")]
+    ([[0, 2, 3], [1, 3, 3]], True)
+    """
+
+    ids: tuple[str, ...]
+    position: dict[str, int]
+    pad: int
+    bits: int
+
+    @classmethod
+    def of(cls, ids: Iterable[str], room: int = 0) -> Coding:
+        ids = tuple(ids)
+        pad = len(ids) + room
+        bits = max(1, pad.bit_length())
+        if bits * ORDER > 63:
+            raise UsageError(f"the audit reads at most {2 ** (63 // ORDER) - 1 - room:,} components")
+        return cls(ids, {cid: k for k, cid in enumerate(ids)}, pad, bits)
+
+    def extended(self, ids: Iterable[str]) -> Coding | None:
+        """This coding with the components of ``ids`` it lacks added in its room (self when it lacks none;
+        None when they do not fit): codes of the others keep their meaning."""
+        added = [cid for cid in ids if cid not in self.position]
+        if not added:
+            return self
+        if len(self.ids) + len(added) > self.pad:
+            return None
+        position = dict(self.position)
+        position.update((cid, len(self.ids) + k) for k, cid in enumerate(added))
+        return Coding((*self.ids, *added), position, self.pad, self.bits)
+
+    def encode(self, sets: Iterable[Iterable[str]]) -> np.ndarray:
+        """The codes of sets of ids (each of at most :data:`ORDER`)."""
+        rows = [sorted(self.position[cid] for cid in cut) for cut in sets]
+        if any(len(row) > ORDER for row in rows):
+            raise ValueError(f"a cut set of more than {ORDER} components (at most {ORDER} are coded)")
+        table = np.full((len(rows), ORDER), self.pad, dtype=np.int64)
+        for n, row in enumerate(rows):
+            table[n, : len(row)] = row
+        return self.packed(table)
+
+    def packed(self, table: np.ndarray) -> np.ndarray:
+        """The codes of rows of positions, each sorted and padded."""
+        codes: np.ndarray = (table << self._shifts).sum(axis=1)
+        return codes
+
+    @property
+    def _shifts(self) -> np.ndarray:
+        return np.arange(0, ORDER * self.bits, self.bits, dtype=np.int64)
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """The rows of positions of codes (sorted, padded with ``pad``)."""
+        table: np.ndarray = (codes[:, None] >> self._shifts) & ((1 << self.bits) - 1)
+        return table
+
+    def sets(self, codes: np.ndarray) -> list[frozenset[str]]:
+        """The sets of ids of codes."""
+        ids, pad = self.ids, self.pad
+        return [frozenset(ids[p] for p in row if p != pad) for row in self.decode(codes).tolist()]
+
+    def single(self, cid: str) -> int:
+        """The code of ``{cid}``."""
+        return self.position[cid] | self.pad << self.bits | self.pad << 2 * self.bits
+
+
+def cut_set_codes(
+    graph: nx.DiGraph[Node],
+    targets: Iterable[Node],
+    coding: Coding,
+    known: Mapping[Node, np.ndarray] | None = None,
+) -> dict[Node, np.ndarray]:
+    """``cut_set_table(graph, targets, 3, known=known)`` as codes of ``coding`` (which knows every component).
+
+    Each value is an array of distinct codes, one per minimal cut set of at most
+    three components of the node; ``known`` as for ``cut_set_table``, in codes.
+    """
+    nodes, succ, _ = internals(graph)
+    result: dict[Node, np.ndarray] = {}
+    cyclic: set[Node] = set()
+
+    def evaluate(node: Node) -> np.ndarray:
+        gate = nodes[node].get("gate")
+        if gate is None:
+            assert isinstance(node, str)  # a component
+            itself = np.array([coding.single(node)], dtype=np.int64)
+            families = [f for f in (result.get(r, _NONE) for r in succ[node]) if len(f)]
+            if node in cyclic:
+                return minimal(distinct(np.concatenate([itself, *families])), coding)
+            # No set below can hold this node: adding {node} to their minimal union keeps it minimal.
+            if not families:
+                return itself
+            below = families[0] if len(families) == 1 else minimal(distinct(np.concatenate(families)), coding)
+            return np.concatenate([below, itself])
+        members = succ[node]
+        need = len(members) - gate.at_least + 1
+        # The sets taking members seen so far down, each with how many it takes (at most ``need``): taking
+        # more is what counts, so each set is kept once, with the most it takes; one that can no longer
+        # reach ``need`` with the members left goes.
+        codes, taken = _NONE, _NO_COUNTS
+        for n, member in enumerate(members):
+            family = result.get(member, _NONE)
+            if len(family):
+                more = taken < need
+                grown, counts = _grown(codes[more], taken[more], family, coding)
+                codes, taken = _most(
+                    np.concatenate([codes, family, grown]),
+                    np.concatenate([taken, np.ones(len(family), dtype=np.int32), counts]),
+                )
+            left = len(members) - n - 1
+            if left < need:
+                kept = taken >= need - left
+                codes, taken = codes[kept], taken[kept]
+        return minimal(codes, coding)
+
+    if known:
+        result.update(known)
+        ordered = sets_below(graph, _unknown(succ, targets, result))
+    else:
+        ordered = sets_first(graph, cone(graph, targets))
+    _settle(ordered, succ, evaluate, result, _NONE, cyclic=cyclic, same=_same)
+    return result
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return len(a) == len(b) and bool(np.array_equal(np.sort(a), np.sort(b)))
+
+
+def minimal(codes: np.ndarray, coding: Coding) -> np.ndarray:
+    """The codes (distinct, sorted) of sets that hold no other set of them.
+
+    >>> coding = Coding.of("abcd")
+    >>> sorted(map(sorted, coding.sets(minimal(np.sort(coding.encode(["ab", "a", "bc", "bcd"])), coding))))
+    [['a'], ['b', 'c']]
+    """
+    pad, bits = coding.pad, coding.bits
+    mask = (1 << bits) - 1
+    first, second, third = codes & mask, (codes >> bits) & mask, codes >> 2 * bits
+    ones = second == pad
+    threes = third != pad
+    keep = np.ones(len(codes), dtype=bool)
+    if ones.any() and not ones.all():  # a set holding a set of one goes
+        hit = np.zeros(pad + 1, dtype=bool)
+        hit[first[ones]] = True
+        hit[pad] = False
+        keep = ones | ~(hit[first] | hit[second] | hit[third])
+    pairs = codes[~ones & ~threes & keep]
+    if len(pairs) and threes.any():  # a set of three holding a pair goes
+        rows = np.flatnonzero(threes & keep)
+        a, b, c = first[rows], second[rows], third[rows] << bits
+        rest = pad << 2 * bits
+        held = among(a | b << bits | rest, pairs) | among(a | c | rest, pairs) | among(b | c | rest, pairs)
+        keep[rows[held]] = False
+    return codes if keep.all() else codes[keep]
+
+
+def _grown(codes: np.ndarray, counts: np.ndarray, family: np.ndarray, coding: Coding) -> tuple[np.ndarray, np.ndarray]:
+    """The unions of a set of ``codes`` and one of ``family`` that hold at most three components, each with
+    the count of the set it grew from plus one (a set may come more than once).
+
+    >>> coding = Coding.of("abcde")
+    >>> found, counts = _grown(coding.encode(["ab", "cde"]), np.array([1, 2]), coding.encode(["a", "e"]), coding)
+    >>> sorted(zip(map(sorted, coding.sets(found)), counts.tolist()))
+    [(['a', 'b'], 2), (['a', 'b', 'e'], 2), (['c', 'd', 'e'], 3)]
+    """
+    found, grown = [_NONE], [_NO_COUNTS]
+    full = codes >> 2 * coding.bits != coding.pad
+    if full.any():  # a set of three is a union only with a set inside it: itself
+        threes = codes[full]
+        held = _holds(threes, distinct(family), coding)
+        found.append(threes[held])
+        grown.append(counts[full][held] + 1)
+        codes, counts = codes[~full], counts[~full]
+    step = max(1, _BLOCK // len(family))
+    for start in range(0, len(codes), step):
+        part = codes[start : start + step]
+        unions, fits = _unions(np.repeat(part, len(family)), np.tile(family, len(part)), coding)
+        found.append(unions)
+        grown.append(np.repeat(counts[start : start + step], len(family))[fits] + 1)
+    return np.concatenate(found), np.concatenate(grown)
+
+
+def _most(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each code once (sorted), with the largest of its counts."""
+    order = np.lexsort((counts, codes))
+    codes, counts = codes[order], counts[order]
+    last = np.ones(len(codes), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=last[:-1])
+    return codes[last], counts[last]
+
+
+def _holds(threes: np.ndarray, ordered: np.ndarray, coding: Coding) -> np.ndarray:
+    """For each code of three components, whether it holds a set of ``ordered`` (sorted codes)."""
+    pad, bits = coding.pad, coding.bits
+    mask = (1 << bits) - 1
+    a, b, c = threes & mask, (threes >> bits) & mask, threes >> 2 * bits
+    one, two = pad << bits | pad << 2 * bits, pad << 2 * bits
+    parts = [a | one, b | one, c | one, a | b << bits | two, a | c << bits | two, b | c << bits | two, threes]
+    found = among(np.concatenate(parts), ordered).reshape(len(parts), len(threes))
+    held: np.ndarray = np.asarray(found.any(axis=0))
+    return held
+
+
+def distinct(codes: np.ndarray) -> np.ndarray:
+    """The distinct codes, sorted (``np.unique``, without its fixed cost on the many small arrays here)."""
+    codes = np.sort(codes)
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
+
+
+def among(codes: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """For each code, whether it is one of ``ordered`` (sorted): ``np.isin`` for a sorted right side."""
+    at = np.searchsorted(ordered, codes)
+    at[at == len(ordered)] = 0
+    found: np.ndarray = ordered[at] == codes
+    return found
+
+
+def _unions(a: np.ndarray, b: np.ndarray, coding: Coding) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of the unions of ``a[i]`` and ``b[i]`` (codes) that hold at most three components, and
+    their ``i``."""
+    pad, bits = coding.pad, coding.bits
+    mask = (1 << bits) - 1
+    a0, a1, a2 = a & mask, (a >> bits) & mask, a >> 2 * bits
+    b0, b1, b2 = b & mask, (b >> bits) & mask, b >> 2 * bits
+    new0 = (a0 != b0) & (a1 != b0) & (a2 != b0)
+    new1 = (b1 != pad) & (a0 != b1) & (a1 != b1) & (a2 != b1)
+    new2 = (b2 != pad) & (a0 != b2) & (a1 != b2) & (a2 != b2)
+    size = (a1 != pad).view(np.int8) + (a2 != pad).view(np.int8) + new0.view(np.int8)
+    size += new1.view(np.int8)
+    size += new2.view(np.int8)
+    fits = np.flatnonzero(size <= ORDER - 1)
+    if not len(fits):
+        return _NONE, fits
+    both = np.stack(
+        [
+            a0[fits],
+            a1[fits],
+            a2[fits],
+            np.where(new0[fits], b0[fits], pad),
+            np.where(new1[fits], b1[fits], pad),
+            np.where(new2[fits], b2[fits], pad),
+        ],
+        axis=1,
+    )
+    both.sort(axis=1)
+    return coding.packed(both[:, :ORDER]), fits
