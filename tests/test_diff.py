@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from strategies import inventories
 from test_review import changed_designs
 
 from graphanalyzer.analysis.cutsets import family_of_ones, minimal_cut_sets, ones_table, single_failures
-from graphanalyzer.analysis.diff import diff, full_lower_order, ones_with_down
+from graphanalyzer.analysis.diff import _ones_from, _value, diff, full_lower_order, ones_with_down
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, cone, needing
@@ -39,6 +40,27 @@ def test_cut_sets_of_one_with_some_unplugged_from_the_single_failures_are_the_en
     within = data.draw(st.sampled_from([None, cone(graph, services)]))
     found = ones_with_down(graph, services, down, singles, within)
     assert {t: family_of_ones(v) for t, v in found.items()} == minimal_cut_sets(graph, services, 1, down)
+
+
+@settings(max_examples=300)
+@given(inventories(max_components=10, with_text=False), st.data())
+def test_cut_sets_of_one_with_one_more_unplugged_from_those_with_one_are_the_engines(
+    inventory: Inventory, data: st.DataObject
+) -> None:
+    """What ``diff`` reads for a set of two it checks: worked out from every node's values with one of them
+    unplugged, only where the other one is needed."""
+    graph = build(inventory)
+    ids = sorted(inventory.components)
+    assume(len(ids) > 1)
+    d, x = data.draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True))
+    singles = single_failures(graph, ids)
+    nodes: dict = {}  # type: ignore[type-arg]
+    first = _ones_from(graph, ids, frozenset({d}), frozenset({d}), singles.__getitem__, cone(graph, ids), nodes)
+    assert first == ones_with_down(graph, ids, frozenset({d}), singles)
+    targets = data.draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+    value = partial(_value, nodes, singles, d)
+    found = _ones_from(graph, targets, frozenset({d, x}), frozenset({x}), value, cone(graph, targets))
+    assert {t: family_of_ones(v) for t, v in found.items()} == minimal_cut_sets(graph, targets, 1, {d, x})
 
 
 @settings(max_examples=200)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
+from functools import partial
 from itertools import combinations
 from typing import Any
 
@@ -237,15 +238,28 @@ def lower_order(
             if size > 1:  # of every service: worked out already
                 return given[design, next(iter(down))]
             return _families(given[design, next(iter(down))], targets)
+        if size == 1 and len(down) == 2:  # from the values with one of them unplugged, when worked out
+            d = next((d for d in sorted(down) if (design, d) in kept), None)
+            if d is not None:
+                value = kept[design, d]
+                found = _ones_from(graphs[design], targets, down, down - {d}, value, cone(graphs[design], targets))
+                return _families(found, targets)
         return with_down(graphs[design], targets, size, down, base(design, size), singles=single[design])
 
     reached = {design: cone(graph, services) for design, graph in graphs.items()}
+
+    # (design, d) -> every node's cut sets of one component with d unplugged (order 2), for sets holding d
+    kept: dict[tuple[str, str], Callable[[Node], Ones]] = {}
 
     def given_down(design: str, d: str) -> Mapping[str, Ones]:
         if (design, d) not in given:
             graph, down = graphs[design], frozenset((d,))
             if order == 2:
-                given[design, d] = ones_with_down(graph, services, down, single[design], reached[design])
+                nodes: dict[Node, Ones] = {}
+                given[design, d] = _ones_from(
+                    graph, services, down, down, single[design].__getitem__, reached[design], nodes
+                )
+                kept[design, d] = partial(_value, nodes, single[design], d)
             else:
                 given[design, d] = with_down(
                     graph, services, order - 1, down, base(design, order - 1), reached[design], singles=single[design]
@@ -362,12 +376,45 @@ def ones_with_down(
     the others, starting from those at their edge.
     """
     within = cone(graph, targets) if within is None else within
-    region = {n for n in _needing(graph, down, within) if down.isdisjoint(singles[n])}  # the others: down already
+    return _ones_from(graph, targets, down, down, singles.__getitem__, within)
+
+
+def _ones_from(
+    graph: nx.DiGraph[Node],
+    targets: list[str],
+    down: frozenset[str],
+    extra: frozenset[str],
+    value: Callable[[Node], Ones],
+    within: set[Node],
+    nodes: dict[Node, Ones] | None = None,
+) -> dict[str, Ones]:
+    """``ones_table(graph, targets, down)`` of the targets, from ``value``: each node's with ``down - extra``
+    unplugged (the single failures when ``extra`` is ``down``), of the nodes of ``within`` (the targets' cone).
+
+    Only a node that needs one of ``extra`` can change.  One that was down already
+    stays down, as does one that a component of ``extra`` takes down alone; the
+    engine works out the others, starting from the nodes at their edge.
+    ``nodes``, when given, receives the value of every one of them it worked out.
+    """
+    later = _needing(graph, extra, within)
+    region = {n for n in later if (v := value(n)) is not ALREADY and extra.isdisjoint(v)}  # the others: down
     _, succ, _ = internals(graph)
     edge = {other for node in region for other in succ[node] if other not in region}
-    known = {n: singles[n] if down.isdisjoint(singles[n]) else ALREADY for n in edge}
-    table = ones_table(graph, [t for t in targets if t in region], down, known) if region else {}
-    return {t: table[t] if t in region else singles[t] if down.isdisjoint(singles[t]) else ALREADY for t in targets}
+    known = {n: ALREADY if n in later else value(n) for n in edge}
+    chosen = list(region) if nodes is not None else [t for t in targets if t in region]
+    table = ones_table(graph, chosen, down, known) if region else {}
+    if nodes is not None:
+        nodes.update((n, table[n]) for n in region)
+    return {t: table[t] if t in region else ALREADY if t in later else value(t) for t in targets}
+
+
+def _value(nodes: Mapping[Node, Ones], singles: Mapping[Node, frozenset[str]], d: str, node: Node) -> Ones:
+    """A node's cut sets of one component with ``d`` unplugged, from those :func:`_ones_from` worked out
+    (``nodes``, with ``extra`` of ``{d}``) and the single failures."""
+    found = nodes.get(node)
+    if found is not None:
+        return found
+    return ALREADY if d in singles[node] else singles[node]
 
 
 def _needing(graph: nx.DiGraph[Node], down: frozenset[str], within: set[Node]) -> set[Node]:
