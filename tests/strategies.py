@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
 
+from graphanalyzer.graph import Node, build, needing
 from graphanalyzer.model import KINDS, Component, Group, Inventory
 
 # Text a user may well write: YAML 1.1 booleans, octal-looking and sexagesimal numbers,
@@ -47,6 +49,20 @@ def groups(draw: st.DrawFn, names: list[str]) -> Group:
     at_least = draw(st.integers(min_value=1, max_value=len(members)))
     demand = draw(st.none() | numbers)
     return Group(tuple(members), at_least, demand)
+
+
+@st.composite
+def changed_requirements(draw: st.DrawFn, inventory: Inventory) -> tuple[Any, set[Node]]:
+    """The graph of the inventory with one component's requirements drawn anew (none, some components, or
+    a quorum of them), and what the change makes stale: the nodes that need that component or its groups."""
+    ids = list(inventory.components)
+    cid = draw(st.sampled_from(ids))
+    members = draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))
+    quorum = draw(st.booleans()) and len(members) > 1
+    requires = (Group(tuple(members), draw(st.integers(1, len(members)))),) if quorum else tuple(members)
+    changed = replace(inventory.components[cid], requires=requires)
+    graph = build(replace(inventory, components={**inventory.components, cid: changed}))
+    return graph, needing(graph, [cid, *((cid, n) for n in range(len(requires)))])
 
 
 @st.composite

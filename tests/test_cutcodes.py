@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import inventories
+from strategies import changed_requirements, inventories
 
 from graphanalyzer.analysis import cutcodes
 from graphanalyzer.analysis.cutcodes import Coding, _grown, cut_set_codes, minimal
 from graphanalyzer.analysis.cutsets import cut_set_table
 from graphanalyzer.analysis.cutsets import minimal as minimal_sets
-from graphanalyzer.graph import build, needing
-from graphanalyzer.model import Group, Inventory
+from graphanalyzer.graph import build
+from graphanalyzer.model import Inventory
 
 letters = st.frozensets(st.sampled_from("abcdefg"), min_size=1, max_size=3)
 
@@ -41,13 +39,7 @@ def test_coded_cut_sets_of_a_changed_design_from_the_known_ones_equal_a_full_rec
     ids = list(inventory.components)
     coding = Coding.of(ids)
     before = cut_set_codes(build(inventory), ids, coding)
-    cid = data.draw(st.sampled_from(ids))
-    members = data.draw(st.lists(st.sampled_from(ids), min_size=0, max_size=3, unique=True))
-    quorum = data.draw(st.booleans()) and len(members) > 1
-    requires = (Group(tuple(members), data.draw(st.integers(1, len(members)))),) if quorum else tuple(members)
-    changed = replace(inventory.components[cid], requires=requires)
-    graph = build(replace(inventory, components={**inventory.components, cid: changed}))
-    stale = needing(graph, [cid, *((cid, n) for n in range(len(requires)))])
+    graph, stale = data.draw(changed_requirements(inventory))
     known = {node: codes for node, codes in before.items() if node not in stale}
     found = cut_set_codes(graph, ids, coding, known=known)
     assert {t: frozenset(coding.sets(found[t])) for t in ids} == {

@@ -6,7 +6,7 @@ from itertools import combinations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import inventories
+from strategies import changed_requirements, inventories
 from test_failure import reference
 
 from graphanalyzer.analysis.cutsets import minimal_cut_sets, single_failures
@@ -138,21 +138,12 @@ def test_cut_sets_of_a_changed_design_from_the_known_ones_equal_a_full_recomputa
     inventory: Inventory, order: int, data: st.DataObject
 ) -> None:
     """Reusing the families of every node that needs nothing changed gives what a full recomputation gives."""
-    from dataclasses import replace
 
     from graphanalyzer.analysis.cutsets import cut_set_table
-    from graphanalyzer.graph import needing
-    from graphanalyzer.model import Group
 
     ids = list(inventory.components)
     before = cut_set_table(build(inventory), ids, order)
-    cid = data.draw(st.sampled_from(ids))
-    members = data.draw(st.lists(st.sampled_from(ids), min_size=0, max_size=3, unique=True))
-    quorum = data.draw(st.booleans()) and len(members) > 1
-    requires = (Group(tuple(members), data.draw(st.integers(1, len(members)))),) if quorum else tuple(members)
-    changed = replace(inventory.components[cid], requires=requires)
-    graph = build(replace(inventory, components={**inventory.components, cid: changed}))
-    stale = needing(graph, [cid, *((cid, n) for n in range(len(requires)))])
+    graph, stale = data.draw(changed_requirements(inventory))
     known = {node: family for node, family in before.items() if node not in stale}
     found = cut_set_table(graph, ids, order, known=known)
     assert {t: found[t] for t in ids} == minimal_cut_sets(graph, ids, order)

@@ -7,14 +7,14 @@ from functools import partial
 
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
-from strategies import inventories
+from strategies import changed_requirements, inventories
 from test_review import changed_designs
 
 from graphanalyzer.analysis.cutsets import family_of_ones, minimal_cut_sets, ones_table, single_failures
 from graphanalyzer.analysis.diff import _ones_from, _value, diff, full_lower_order, ones_with_down
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.generate import generate
-from graphanalyzer.graph import build, cone, needing
+from graphanalyzer.graph import build, cone
 from graphanalyzer.model import Component, Group, Inventory
 
 
@@ -72,16 +72,7 @@ def test_cut_sets_of_one_of_a_changed_design_from_the_known_ones_equal_a_full_re
     ids = list(inventory.components)
     down = frozenset(data.draw(st.lists(st.sampled_from(ids), max_size=2)))
     before = ones_table(build(inventory), ids, down)
-    cid = data.draw(st.sampled_from(ids))
-    members = data.draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))
-    quorum = data.draw(st.booleans()) and len(members) > 1
-    requires = (Group(tuple(members), data.draw(st.integers(1, len(members)))),) if quorum else tuple(members)
-    graph = build(
-        replace(
-            inventory, components={**inventory.components, cid: replace(inventory.components[cid], requires=requires)}
-        )
-    )
-    stale = needing(graph, [cid, *((cid, n) for n in range(len(requires)))])
+    graph, stale = data.draw(changed_requirements(inventory))
     known = {node: value for node, value in before.items() if node not in stale}
     found = ones_table(graph, ids, down, known)
     assert {t: family_of_ones(found[t]) for t in ids} == minimal_cut_sets(graph, ids, 1, down)

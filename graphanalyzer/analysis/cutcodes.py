@@ -6,21 +6,23 @@ and minimising them is a handful of Python passes per set.  Here a set is a
 *code*: its components' positions (in a :class:`Coding`), smallest first,
 ``bits`` bits each, padded with ``pad`` (the position after the last), and a
 family is an array of distinct codes.  Unions, products and minimisation are
-then array operations; the rules are exactly those of
+then array operations; the rules are those of
 :func:`graphanalyzer.analysis.cutsets.cut_set_table` (a property test holds the
-two equal on random inventories), which documents why they are right.
+two equal on random inventories), which documents why they are right, but for
+one: a group's sets are grown member by member as one array, each set with how
+many of the members seen it takes down (the most it is found with, so each set
+is kept once), rather than one family per count, and a set that can no longer
+take enough members down with those left is dropped.  The minimal sets are the
+same: every set of the engine's families is found, with at least its count, and
+every set found takes down as many members as its count says.
 
 >>> from graphanalyzer.model import Component, Group, Inventory
 >>> from graphanalyzer.graph import build
->>> g = build(Inventory("x", {
-...     "feed": Component("feed", "power"),
-...     "pdu-a": Component("pdu-a", "power", requires=("feed",)),
-...     "pdu-b": Component("pdu-b", "power", requires=("feed",)),
-...     "app": Component("app", "service", requires=(Group(("pdu-a", "pdu-b")),)),
-... }))
+>>> hosts = {h: Component(h, "host") for h in "abc"}
+>>> g = build(Inventory("x", hosts | {"app": Component("app", "service", requires=(Group(("a", "b", "c"), 2),))}))
 >>> coding = Coding.of(g.graph["inventory"].components)
 >>> sorted(sorted(s) for s in coding.sets(cut_set_codes(g, ["app"], coding)["app"]))
-[['app'], ['feed'], ['pdu-a', 'pdu-b']]
+[['a', 'b'], ['a', 'c'], ['app'], ['b', 'c']]
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from graphanalyzer.analysis.cutsets import _settle, _unknown
+from graphanalyzer.analysis.cutsets import needed_beyond, settle
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, cone, internals, sets_below, sets_first
 
@@ -60,6 +62,7 @@ class Coding:
 
     @classmethod
     def of(cls, ids: Iterable[str], room: int = 0) -> Coding:
+        """The coding of ``ids``, with ``room`` positions to spare."""
         ids = tuple(ids)
         pad = len(ids) + room
         bits = max(1, pad.bit_length())
@@ -164,10 +167,10 @@ def cut_set_codes(
 
     if known:
         result.update(known)
-        ordered = sets_below(graph, _unknown(succ, targets, result))
+        ordered = sets_below(graph, needed_beyond(succ, targets, result))
     else:
         ordered = sets_first(graph, cone(graph, targets))
-    _settle(ordered, succ, evaluate, result, _NONE, cyclic=cyclic, same=_same)
+    settle(ordered, succ, evaluate, result, _NONE, cyclic=cyclic, same=_same)
     return result
 
 

@@ -131,16 +131,16 @@ def cut_set_table(
     cyclic: set[Node] = set()
     if known:
         result.update(known)
-        reached = _unknown(succ, targets, result)
+        reached = needed_beyond(succ, targets, result)
         ordered = sets_below(graph, reached)
     else:
         reached = cone(graph, targets)
         ordered = sets_first(graph, reached)
-    _settle(ordered, succ, evaluate, result, _EMPTY, down, cyclic)
+    settle(ordered, succ, evaluate, result, _EMPTY, down, cyclic)
     return result
 
 
-def _unknown(succ: Mapping[Node, Iterable[Node]], targets: Iterable[Node], known: Mapping[Node, Any]) -> set[Node]:
+def needed_beyond(succ: Mapping[Node, Iterable[Node]], targets: Iterable[Node], known: Mapping[Node, Any]) -> set[Node]:
     """The nodes the targets need, directly or not, through nodes not in ``known`` (the known ones left out)."""
     start = {t for t in targets if t not in known}
     stack = list(start)
@@ -152,7 +152,7 @@ def _unknown(succ: Mapping[Node, Iterable[Node]], targets: Iterable[Node], known
     return start
 
 
-def _settle(  # type: ignore[no-untyped-def]
+def settle(  # type: ignore[no-untyped-def]
     ordered: Iterable[set[Node]],
     succ: Mapping[Node, Iterable[Node]],
     evaluate,
@@ -364,10 +364,10 @@ def ones_table(
     if known:
         assert targets is not None
         result.update(known)
-        ordered = sets_below(graph, _unknown(succ, targets, result))
+        ordered = sets_below(graph, needed_beyond(succ, targets, result))
     else:
         ordered = sets_first(graph, None if targets is None else cone(graph, targets))
-    _settle(ordered, succ, evaluate, result, empty, down)
+    settle(ordered, succ, evaluate, result, empty, down)
     return result
 
 
@@ -453,5 +453,5 @@ def cut_sets_of_two(
                         found.append(pair)
         return (frozenset(found), empty.union(*found)) if found else nothing
 
-    _settle(sets_first(graph, cone(graph, targets)), succ, evaluate, result, nothing)
+    settle(sets_first(graph, cone(graph, targets)), succ, evaluate, result, nothing)
     return {node: pairs for node, (pairs, _) in result.items()}
