@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
+import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from strategies import changed_requirements, inventories
 from test_review import changed_designs
 
-from graphanalyzer.analysis.cutsets import family_of_ones, minimal_cut_sets, ones_table, single_failures
-from graphanalyzer.analysis.diff import _ones_from, _value, diff, full_lower_order, ones_with_down
+from graphanalyzer.analysis.cutsets import (
+    ALREADY,
+    cut_set_table,
+    family_of_ones,
+    minimal_cut_sets,
+    ones_table,
+    single_failures,
+)
+from graphanalyzer.analysis.diff import _ones_from, _value, diff, full_lower_order, ones_with_down, with_down
+from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.generate import generate
 from graphanalyzer.graph import build, cone
@@ -40,6 +49,24 @@ def test_cut_sets_of_one_with_some_unplugged_from_the_single_failures_are_the_en
     within = data.draw(st.sampled_from([None, cone(graph, services)]))
     found = ones_with_down(graph, services, down, singles, within)
     assert {t: family_of_ones(v) for t, v in found.items()} == minimal_cut_sets(graph, services, 1, down)
+
+
+@given(changed_designs(), st.data())
+def test_cut_sets_of_no_component_say_whether_what_is_unplugged_takes_a_target_down(
+    designs: tuple[Inventory, Inventory], data: st.DataObject
+) -> None:
+    """What ``diff --order 1`` reads for its candidates (before, the rules for one or more components were
+    applied to none: sets that did not fit, and on some dependency cycles a fixed point never reached)."""
+    inventory = designs[1]
+    graph = build(inventory)
+    services = inventory.services()
+    down = frozenset(data.draw(st.lists(st.sampled_from(sorted(inventory.components)), min_size=1, max_size=3)))
+    singles = data.draw(st.sampled_from([None, single_failures(graph, services)]))
+    found = with_down(graph, services, 0, down, lambda nodes: {}, singles=singles)
+    states = propagate(graph, down)
+    assert found == {t: ALREADY if states.get(t) is DOWN else frozenset() for t in services}
+    with pytest.raises(ValueError):
+        cut_set_table(graph, services, 0)
 
 
 @settings(max_examples=300)

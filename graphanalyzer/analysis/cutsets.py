@@ -104,6 +104,8 @@ def cut_set_table(
     >>> cut_set_table(g, ["app"], 2, known={("app", 0): frozenset()})["app"] == {frozenset({"app"})}
     True
     """
+    if order < 1:  # a component's own set would not fit: the rules below need room for it
+        raise ValueError(f"cut sets of at most {order} components")
     nodes, succ, _ = internals(graph)
     down = frozenset(down)
     result: dict[Node, Family] = dict.fromkeys(down, _ALREADY)

@@ -344,14 +344,20 @@ def with_down(
     components): a node that does not need ``down`` has that family, and the engine
     (:func:`graphanalyzer.analysis.cutsets.cut_set_table`) starts from them at the
     edge of what does.  For one component, :func:`ones_with_down` (from ``singles``,
-    the single failures with nothing unplugged, when given).  ``within``: the
+    the single failures with nothing unplugged, when given), which also tells, for
+    ``order`` 0, whether ``down`` alone takes each target down.  ``within``: the
     targets' cone, when known.
     """
-    if order == 1:
-        if singles is None:
+    if order <= 1:
+        if singles is None and order == 0:
+            singles = single_failures(graph, targets if within is None else within)
+        elif singles is None:
             whole = base(cone(graph, targets) if within is None else within)
             singles = {n: frozenset(c for (c,) in family) for n, family in whole.items()}
-        return _families(ones_with_down(graph, targets, down, singles, within), targets)
+        ones = ones_with_down(graph, targets, down, singles, within)
+        if order == 0:  # the empty set alone: whether what is unplugged takes each target down
+            return {t: ALREADY if ones[t] is ALREADY else frozenset() for t in targets}
+        return _families(ones, targets)
     region = _needing(graph, down, cone(graph, targets) if within is None else within)
     _, succ, _ = internals(graph)
     edge = {other for node in region for other in succ[node] if other not in region}
