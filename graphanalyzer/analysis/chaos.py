@@ -385,7 +385,12 @@ def run_batch(plan: Plan, seed: int, index: int, size: int) -> Tally:
     words = plan.batch // 64
     component, trial, counts = sample(rng, plan.probability, size)
     down = np.zeros((plan.rows, words), dtype=np.uint64)
-    np.bitwise_or.at(down.reshape(-1), component * words + (trial >> 6), np.uint64(1) << (trial & 63).astype(np.uint64))
+    if component.size:  # each failure's bit into its word: a component fails at most once a trial
+        where = component * words + (trial >> 6)
+        order = np.argsort(where)
+        where, bit = where[order], np.uint64(1) << (trial[order] & 63).astype(np.uint64)
+        starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
+        down.reshape(-1)[where[starts]] = np.bitwise_or.reduceat(bit, starts)
     notup = down.copy()
     evaluate(plan, down, notup)
     valid = np.zeros(words, dtype=np.uint64)
@@ -527,10 +532,20 @@ def summarise(plan: Plan, tally: Tally, top: int = 0) -> dict[str, Any]:
             when_up = np.where(failed < n, (down - both) / (n - failed), 0.0)
         birnbaum = when_down - when_up
         ranked = np.flatnonzero(seen)
-        order = ranked[np.argsort(-birnbaum[ranked], kind="stable")].tolist()  # ties: in declaration order
+        order = ranked[np.argsort(-birnbaum[ranked], kind="stable")]  # ties: in declaration order
+        if top:
+            order = order[:top]
+        risk = down / n  # measures() of each, worked out for all at once
+        ids = plan.ids
         importance = [
-            measures(plan.ids[cone_rows[i]], down / n, float(when_down[i]), float(when_up[i]))
-            for i in (order[:top] if top else order)
+            {"component": ids[row], "birnbaum": b, "fussell_vesely": f, "raw": r}
+            for row, b, f, r in zip(
+                cone_rows[order].tolist(),
+                birnbaum[order].tolist(),
+                ((risk - when_up[order]) / risk if risk > 0 else np.zeros(len(order))).tolist(),
+                (when_down[order] / risk if risk > 0 else np.ones(len(order))).tolist(),
+                strict=True,
+            )
         ]
         availability = 1 - down / n
         services[target] = {
