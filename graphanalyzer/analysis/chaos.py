@@ -535,18 +535,9 @@ def summarise(plan: Plan, tally: Tally, top: int = 0) -> dict[str, Any]:
         order = ranked[np.argsort(-birnbaum[ranked], kind="stable")]  # ties: in declaration order
         if top:
             order = order[:top]
-        risk = down / n  # measures() of each, worked out for all at once
-        ids = plan.ids
-        importance = [
-            {"component": ids[row], "birnbaum": b, "fussell_vesely": f, "raw": r}
-            for row, b, f, r in zip(
-                cone_rows[order].tolist(),
-                birnbaum[order].tolist(),
-                ((risk - when_up[order]) / risk if risk > 0 else np.zeros(len(order))).tolist(),
-                (when_down[order] / risk if risk > 0 else np.ones(len(order))).tolist(),
-                strict=True,
-            )
-        ]
+        importance = measures(
+            [plan.ids[row] for row in cone_rows[order].tolist()], down / n, when_down[order], when_up[order]
+        )
         availability = 1 - down / n
         services[target] = {
             "availability": availability,
@@ -557,15 +548,21 @@ def summarise(plan: Plan, tally: Tally, top: int = 0) -> dict[str, Any]:
     return services
 
 
-def measures(component: str, risk: float, when_down: float, when_up: float) -> dict[str, Any]:
-    """Birnbaum, Fussell-Vesely and risk achievement worth from P(S down), given c down, given c up.
+def measures(
+    components: Sequence[str], risk: float, when_down: npt.NDArray[np.float64], when_up: npt.NDArray[np.float64]
+) -> list[dict[str, Any]]:
+    """Birnbaum, Fussell-Vesely and risk achievement worth of each component, from P(S down) (``risk``) and,
+    for each, P(S down | it is down) and P(S down | it is up).
 
-    >>> measures("feed", 0.2, 1.0, 0.1)
-    {'component': 'feed', 'birnbaum': 0.9, 'fussell_vesely': 0.5, 'raw': 5.0}
+    >>> measures(["feed"], 0.2, np.array([1.0]), np.array([0.1]))
+    [{'component': 'feed', 'birnbaum': 0.9, 'fussell_vesely': 0.5, 'raw': 5.0}]
     """
-    return {
-        "component": component,
-        "birnbaum": when_down - when_up,
-        "fussell_vesely": (risk - when_up) / risk if risk > 0 else 0.0,
-        "raw": when_down / risk if risk > 0 else 1.0,
-    }
+    count = len(components)
+    fussell_vesely = (risk - when_up) / risk if risk > 0 else np.zeros(count)
+    raw = when_down / risk if risk > 0 else np.ones(count)
+    return [
+        {"component": c, "birnbaum": b, "fussell_vesely": f, "raw": r}
+        for c, b, f, r in zip(
+            components, (when_down - when_up).tolist(), fussell_vesely.tolist(), raw.tolist(), strict=True
+        )
+    ]

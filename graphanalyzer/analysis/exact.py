@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
+import numpy as np
 from dd import autoref
 
 from graphanalyzer.analysis.chaos import measures
@@ -229,11 +230,13 @@ def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top:
         services: dict[str, Any] = {}
         for target in chosen:
             risk, reached = chance(down[target]), cone(graph, [target])
-            importance = [
-                measures(cid, risk, chance(bdd.let({v: True}, down[target])), chance(bdd.let({v: False}, down[target])))
-                for cid, v in diagrams.variable.items()
-                if cid in reached
-            ]
+            variables = [(cid, v) for cid, v in diagrams.variable.items() if cid in reached]
+            importance = measures(
+                [cid for cid, _ in variables],
+                risk,
+                np.array([chance(bdd.let({v: True}, down[target])) for _, v in variables], dtype=float),
+                np.array([chance(bdd.let({v: False}, down[target])) for _, v in variables], dtype=float),
+            )
             importance.sort(key=lambda entry: (-entry["birnbaum"], entry["component"]))
             services[target] = {
                 "availability": 1 - risk,
