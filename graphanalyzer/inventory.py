@@ -956,7 +956,10 @@ _BLANK: dict[str, Any] = {
 
 def _form(written: list[Any] | dict[str, Any]) -> Any:
     """A key for a list or mapping as written: equal trees, equal keys.  The tuple of its items when
-    they are text (as tags and most lists are), else its repr (equal trees have equal reprs).
+    they are scalars (as tags and most lists are), else its repr (equal trees have equal reprs).  The
+    readers give scalars as text, booleans (JSON lines) or None, and no two different ones of those
+    compare equal (numbers, which would, as ``1 == True``, are kept as text), so equal keys mean
+    equal trees.
 
     >>> _form({"env": "prod"}), _form(["a", None]), _form([{"any": ["a"]}])
     ((('env', 'prod'),), ('a', None), "[{'any': ['a']}]")
