@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -94,17 +95,13 @@ class Coding:
 
     def packed(self, table: np.ndarray) -> np.ndarray:
         """The codes of rows of positions, each sorted and padded."""
-        codes: np.ndarray = (table << self._shifts).sum(axis=1)
+        shifts = np.arange(0, ORDER * self.bits, self.bits, dtype=np.int64)
+        codes: np.ndarray = (table << shifts).sum(axis=1)
         return codes
 
-    @property
-    def _shifts(self) -> np.ndarray:
-        return np.arange(0, ORDER * self.bits, self.bits, dtype=np.int64)
-
     def decode(self, codes: np.ndarray) -> np.ndarray:
-        """The rows of positions of codes (sorted, padded with ``pad``)."""
-        table: np.ndarray = (codes[:, None] >> self._shifts) & ((1 << self.bits) - 1)
-        return table
+        """The rows of positions of codes (sorted, padded with ``pad``): :meth:`columns` side by side."""
+        return np.stack(self.columns(codes), axis=1)
 
     def sets(self, codes: np.ndarray) -> list[frozenset[str]]:
         """The sets of ids of codes."""
@@ -113,7 +110,16 @@ class Coding:
 
     def single(self, cid: str) -> int:
         """The code of ``{cid}``."""
-        return self.position[cid] | self.pad << self.bits | self.pad << 2 * self.bits
+        return int(self.pair(self.position[cid], self.pad))
+
+    def pair(self, first: Any, second: Any) -> Any:
+        """The codes of sets of two positions, ``first`` below ``second`` (of one, when ``second`` is ``pad``)."""
+        return first | second << self.bits | self.pad << 2 * self.bits
+
+    def columns(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each code's three positions, smallest first, as three arrays (``pad`` where a set has fewer)."""
+        mask = (1 << self.bits) - 1
+        return codes & mask, (codes >> self.bits) & mask, codes >> 2 * self.bits
 
 
 def cut_set_codes(
@@ -185,9 +191,8 @@ def minimal(codes: np.ndarray, coding: Coding) -> np.ndarray:
     >>> sorted(map(sorted, coding.sets(minimal(np.sort(coding.encode(["ab", "a", "bc", "bcd"])), coding))))
     [['a'], ['b', 'c']]
     """
-    pad, bits = coding.pad, coding.bits
-    mask = (1 << bits) - 1
-    first, second, third = codes & mask, (codes >> bits) & mask, codes >> 2 * bits
+    pad = coding.pad
+    first, second, third = coding.columns(codes)
     ones = second == pad
     threes = third != pad
     keep = np.ones(len(codes), dtype=bool)
@@ -199,9 +204,8 @@ def minimal(codes: np.ndarray, coding: Coding) -> np.ndarray:
     pairs = codes[~ones & ~threes & keep]
     if len(pairs) and threes.any():  # a set of three holding a pair goes
         rows = np.flatnonzero(threes & keep)
-        a, b, c = first[rows], second[rows], third[rows] << bits
-        rest = pad << 2 * bits
-        held = among(a | b << bits | rest, pairs) | among(a | c | rest, pairs) | among(b | c | rest, pairs)
+        a, b, c = first[rows], second[rows], third[rows]
+        held = among(coding.pair(a, b), pairs) | among(coding.pair(a, c), pairs) | among(coding.pair(b, c), pairs)
         keep[rows[held]] = False
     return codes if keep.all() else codes[keep]
 
@@ -243,11 +247,9 @@ def _most(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _holds(threes: np.ndarray, ordered: np.ndarray, coding: Coding) -> np.ndarray:
     """For each code of three components, whether it holds a set of ``ordered`` (sorted codes)."""
-    pad, bits = coding.pad, coding.bits
-    mask = (1 << bits) - 1
-    a, b, c = threes & mask, (threes >> bits) & mask, threes >> 2 * bits
-    one, two = pad << bits | pad << 2 * bits, pad << 2 * bits
-    parts = [a | one, b | one, c | one, a | b << bits | two, a | c << bits | two, b | c << bits | two, threes]
+    pad, pair = coding.pad, coding.pair
+    a, b, c = coding.columns(threes)
+    parts = [pair(a, pad), pair(b, pad), pair(c, pad), pair(a, b), pair(a, c), pair(b, c), threes]
     found = among(np.concatenate(parts), ordered).reshape(len(parts), len(threes))
     held: np.ndarray = np.asarray(found.any(axis=0))
     return held
@@ -275,10 +277,9 @@ def among(codes: np.ndarray, ordered: np.ndarray) -> np.ndarray:
 def _unions(a: np.ndarray, b: np.ndarray, coding: Coding) -> tuple[np.ndarray, np.ndarray]:
     """The codes of the unions of ``a[i]`` and ``b[i]`` (codes) that hold at most three components, and
     their ``i``."""
-    pad, bits = coding.pad, coding.bits
-    mask = (1 << bits) - 1
-    a0, a1, a2 = a & mask, (a >> bits) & mask, a >> 2 * bits
-    b0, b1, b2 = b & mask, (b >> bits) & mask, b >> 2 * bits
+    pad = coding.pad
+    a0, a1, a2 = coding.columns(a)
+    b0, b1, b2 = coding.columns(b)
     new0 = (a0 != b0) & (a1 != b0) & (a2 != b0)
     new1 = (b1 != pad) & (a0 != b1) & (a1 != b1) & (a2 != b1)
     new2 = (b2 != pad) & (a0 != b2) & (a1 != b2) & (a2 != b2)
