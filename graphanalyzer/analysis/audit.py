@@ -45,7 +45,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import networkx as nx
@@ -379,6 +379,11 @@ class Cuts:
         codes = Codes.of(q)
         return codes.cuts(codes.coding.encode(family))
 
+    @cached_property
+    def by_chance(self) -> np.ndarray:
+        """The rows, likeliest first (ties in row order)."""
+        return np.argsort(-self.chances, kind="stable")
+
     def ids_of(self, row: int) -> list[str]:
         """The ids of one set, sorted."""
         pad = len(self.q) - 1
@@ -392,7 +397,7 @@ class Cuts:
         >>> [one.ids_of(i) for i in range(len(one.codes))], len(cuts.likeliest(0).codes), len(cuts.likeliest(2).codes)
         ([['c'], ['b', 'c']], 1, 3)
         """
-        order = np.argsort(-self.chances, kind="stable")
+        order = self.by_chance
         table = self.table[order]
         prefix = 4096  # the pairs of a prefix are counted in it alone: grow it until they pass ``overlaps``
         while True:
@@ -452,9 +457,8 @@ class Codes:
         """The :class:`Cuts` of a family of codes; ``cone``: the positions of the target's cone (all by default)."""
         table = self.coding.decode(codes)
         ids = self.coding.ids
-        return Cuts(
-            codes, table, self.q, self.q[table].prod(axis=1), np.arange(len(ids)) if cone is None else cone, ids
-        )
+        chances = math.prod(self.q[column] for column in table.T)  # a row's product, column by column
+        return Cuts(codes, table, self.q, chances, np.arange(len(ids)) if cone is None else cone, ids)
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
@@ -490,21 +494,29 @@ def _disjoint(cuts: Cuts) -> float:
     """A lower bound: the chance that any of a family of cut sets sharing no component happens.
 
     Such cut sets fail independently, and each takes the target down; the family
-    is chosen greedily, likeliest first.
+    is chosen greedily, likeliest first.  The sets are visited in blocks, each
+    block's sets that hold a component already used dropped at once: only the
+    others are looked at one by one.
 
     >>> q = {"a": 0.5, "b": 0.2, "c": 0.25, "d": 0.2}
     >>> round(_disjoint(Cuts.of([frozenset("ab"), frozenset("bc"), frozenset("d")], q)), 12)
     0.28
     """
-    order = np.argsort(-cuts.chances, kind="stable")
+    order = cuts.by_chance
     pad = len(cuts.q) - 1
     used = bytearray(len(cuts.q))
-    kept = 1.0
-    for (a, b, c), chance in zip(cuts.table[order].tolist(), cuts.chances[order].tolist(), strict=True):
-        if not (used[a] or used[b] or used[c]):
-            used[a] = used[b] = used[c] = 1
-            used[pad] = 0
-            kept *= 1 - chance
+    taken = np.frombuffer(used, dtype=bool)  # the same bytes, for a block at once
+    kept, start, size = 1.0, 0, 32
+    while start < len(order):
+        block = order[start : start + size]
+        held = taken[cuts.table[block]]
+        rows = block[~(held[:, 0] | held[:, 1] | held[:, 2])]
+        for (a, b, c), chance in zip(cuts.table[rows].tolist(), cuts.chances[rows].tolist(), strict=True):
+            if not (used[a] or used[b] or used[c]):
+                used[a] = used[b] = used[c] = 1
+                used[pad] = 0
+                kept *= 1 - chance
+        start, size = start + size, min(2 * size, 4096)
     return 1 - kept
 
 
@@ -537,8 +549,9 @@ def _pairs(cuts: Cuts) -> float:
     key = key[np.r_[True, key[1:] != key[:-1]]]  # each pair once
     one, other = key // n, key % n
     a, b = table[one], table[other]
-    in_a = (b[:, :, None] == a[:, None, :]).any(axis=2)  # padding matches padding: a factor of 1 either way
-    union = chance[one] * np.where(in_a, 1.0, cuts.q[b]).prod(axis=1)
+    # a component of b's in a counts once (padding matches padding: a factor of 1 either way)
+    shared = ((b[:, [j]] == a).T for j in range(ORDER))  # per column of b: which columns of a hold it
+    union = chance[one] * math.prod(np.where(s[0] | s[1] | s[2], 1.0, cuts.q[b[:, j]]) for j, s in enumerate(shared))
     return pairs + float((union - chance[one] * chance[other]).sum())
 
 
