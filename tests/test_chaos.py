@@ -6,6 +6,7 @@ import json
 import math
 from itertools import combinations
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -77,6 +78,26 @@ def test_exact_equals_enumeration(inventory: Inventory, data: st.DataObject) -> 
     for entry in found["importance"]:
         when_down, when_up = conditional[entry["component"]]
         assert entry["birnbaum"] == pytest.approx(when_down - when_up, abs=1e-9)
+
+
+@settings(max_examples=60)
+@given(inventories(max_components=8, with_text=False), st.data())
+def test_exact_is_the_same_to_the_bit_in_cudd_and_in_dds_own_diagrams(
+    inventory: Inventory, data: st.DataObject
+) -> None:
+    import graphanalyzer.analysis.exact as module
+
+    assert type(module.manager()).__module__ == "dd.cudd"  # dd's wheels bring CUDD: the tests run with both
+    inventory = Inventory(
+        inventory.name,
+        {cid: _with_availability(c, data.draw(st.floats(0.05, 0.95))) for cid, c in inventory.components.items()},
+    )
+    graph = build(inventory)
+    targets = list(inventory.components)
+    in_c = exact(graph, targets)
+    with patch.object(module, "cudd", None):
+        assert type(module.manager()).__module__ == "dd.autoref"
+        assert exact(graph, targets) == in_c
 
 
 def _with_availability(component: Component, availability: float) -> Component:

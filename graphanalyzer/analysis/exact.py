@@ -36,12 +36,19 @@ import networkx as nx
 import numpy as np
 from dd import autoref
 
+try:  # CUDD's diagrams, in C, which dd's wheels bring; else dd's own, in Python (the same diagrams, slower)
+    from dd import cudd
+except ImportError:  # dd built from source without CUDD
+    cudd = None
+
 from graphanalyzer.analysis.chaos import measures
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
 
 #: The largest diagram (in BDD nodes) --exact builds before it gives up.
 MAX_NODES = 2_000_000
+#: The diagram's size is read after this many nodes' functions are built, and at the end (CUDD counts in a sweep).
+CHECK_EVERY = 16
 
 
 class TooLarge(UsageError):
@@ -57,7 +64,7 @@ class _Diagrams:
         limit = limit or MAX_NODES
         self.graph = graph
         self.degraded = degraded
-        self.bdd = autoref.BDD()
+        self.bdd = manager()
         self.down: dict[Node, autoref.Function] = {}
         self.notup: dict[Node, autoref.Function] = {}
         self.variable: dict[str, str] = {}
@@ -93,6 +100,7 @@ class _Diagrams:
                 bdd.declare(name)
                 self.probability[name] = 1.0 - nodes[member]["component"].availability
         reached = cone(graph, chosen)
+        unchecked = 0
         for members in sets_first(graph, reached):
             cyclic = len(members) > 1 or any(m in succ[m] for m in members)
             changed = True
@@ -103,9 +111,17 @@ class _Diagrams:
                     d, n = evaluate(member)
                     down[member], notup[member] = d | old[0], n | old[1]
                     changed |= cyclic and (down[member] != old[0] or notup[member] != old[1])
-                if len(bdd) > limit:
-                    self.close()
-                    raise TooLarge(f"the inventory is too large for --exact (over {limit:,} diagram nodes)")
+                unchecked += len(members)
+                if unchecked >= CHECK_EVERY:
+                    unchecked = 0
+                    self._within(limit)
+        self._within(limit)
+
+    def _within(self, limit: int) -> None:
+        """Raise :class:`TooLarge` (releasing the diagram) when it has passed ``limit`` nodes."""
+        if len(self.bdd) > limit:
+            self.close()
+            raise TooLarge(f"the inventory is too large for --exact (over {limit:,} diagram nodes)")
 
     def chance(self, u: autoref.Function) -> float:
         """The probability that ``u`` holds (Shannon expansion over the diagram's own nodes, memoized)."""
@@ -154,6 +170,21 @@ class _Diagrams:
         self.notup.clear()
         if self.degraded:
             gc.collect()  # the capacity sums of _short (only with degraded) leave cycles that hold nodes
+
+
+def manager() -> autoref.BDD:
+    """An empty BDD manager that keeps the variables in the order they are declared: CUDD's where dd has it.
+
+    >>> bdd = manager()
+    >>> bdd.declare("x", "y")
+    >>> bdd.var("x") & ~bdd.var("x") == bdd.false
+    True
+    """
+    if cudd is None:
+        return autoref.BDD()
+    bdd: autoref.BDD = cudd.BDD(memory_estimate=2**24, initial_cache_size=2**12)  # sized for small cones; both grow
+    bdd.configure(reordering=False)
+    return bdd
 
 
 def _regular(u: autoref.Function) -> autoref.Function:
