@@ -359,7 +359,7 @@ class Cuts:
     ``table`` has a row per set (in ``codes`` order) of positions into ``q``, the
     chance each component fails; short rows are padded with the last position,
     whose chance is 1.  ``cone``: the positions of the components of the target's
-    cone; ``ids``: the components by position.
+    cone, ascending; ``ids``: the components by position.
 
     >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
     >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()], cuts.ids_of(0)
@@ -482,7 +482,8 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     likeliest = cuts.likeliest(MOST_OVERLAPS)
     lower = max(_disjoint(cuts), float(likeliest.chances.sum()) - _pairs(likeliest))
     singles = cuts.table[cuts.table[:, 1] == len(cuts.q) - 1, 0]  # rows of one position, then padding
-    return figure, max(0.0, figure - lower) + _more_than(order, cuts.q[np.setdiff1d(cuts.cone, singles)])
+    beyond = np.setdiff1d(cuts.cone, singles, assume_unique=True)  # both ascending, each position once
+    return figure, max(0.0, figure - lower) + _more_than(order, cuts.q[beyond])
 
 
 def _figure(cuts: Cuts) -> float:
