@@ -78,13 +78,16 @@ def cones(
 
 
 def _read_out(bits: dict[Node, int], count: int, order: Sequence[Node]) -> Iterator[Index]:
-    """Per target bit ``0..count-1``, the ascending positions in ``order`` of the nodes carrying it."""
+    """Per target bit ``0..count-1``, the ascending positions in ``order`` of the nodes carrying it (only the
+    nodes that carry a bit are unpacked: a few targets' cones in a large design are a small part of it)."""
     words = max(1, -(-count // 64))
     size = 8 * words
-    packed = b"".join(bits.get(node, 0).to_bytes(size, "little") for node in order)
-    matrix = np.frombuffer(packed, dtype=np.uint8).reshape(len(order), size)
+    carried = [(n, value) for n, node in enumerate(order) if (value := bits.get(node, 0))]
+    positions = np.fromiter((n for n, _ in carried), dtype=np.int64, count=len(carried))
+    packed = b"".join(value.to_bytes(size, "little") for _, value in carried)
+    matrix = np.frombuffer(packed, dtype=np.uint8).reshape(len(carried), size)
     for word in range(words):
         # Row t of the block: target t of this word, over the nodes (bit t of the word's 8 bytes).
         block = np.unpackbits(np.ascontiguousarray(matrix[:, 8 * word : 8 * word + 8].T), axis=0, bitorder="little")
         for t in range(min(64, count - 64 * word)):
-            yield np.flatnonzero(block[t].view(np.bool_))
+            yield positions[np.flatnonzero(block[t].view(np.bool_))]
