@@ -57,6 +57,7 @@ from graphanalyzer.analysis.cones import cones
 from graphanalyzer.analysis.cutcodes import ORDER, Coding, cut_set_codes
 from graphanalyzer.analysis.cutsets import single_failures
 from graphanalyzer.analysis.diff import singles_again
+from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups
@@ -185,12 +186,12 @@ def run(
     positions = _cones(graph, chosen, codes)
     if workers is None:
         workers = share(sum(map(len, positions.values())), SHARED_FROM)
-    # Exact diagrams need no cut sets, nor do the SPOFs: workers work them out while this process finds the
-    # cut sets.  These are found in halves, smaller cones (needed by larger ones) first, and workers give the
-    # first half its verdicts by the bound while this process finds the second's.  It then joins them.
+    # Exact diagrams need no cut sets, nor do the SPOFs and the capacity headroom: workers work them out while
+    # this process finds the cut sets.  These are found in halves, smaller cones (needed by larger ones) first,
+    # and workers give the first half its verdicts by the bound while this process finds the second's, then join.
     small = _small(chosen, positions)
     jobs: list[Callable[[], Any]] = [partial(exact.unavailabilities, graph, [t], EXACT_NODES) for t in small]
-    jobs.append(partial(_spofs, graph, chosen))
+    jobs += [partial(_spofs, graph, chosen), partial(capacity.headroom, graph)]
     drawn: Shared[Callable[[], Any], Any] = Shared(lambda job: job(), jobs, workers)
     tried = set(small)
     families: dict[Node, np.ndarray] = {}
@@ -201,13 +202,13 @@ def run(
         some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
         bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
     services = {t: v for shared in bounded for part in shared.results() for t, v in part.items()}
-    *diagrams, (every, single) = drawn.results()
+    *diagrams, (every, single), room = drawn.results()
     found_exactly = {t: q for one in diagrams for t, q in one.items()}
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
     _singles(graph, every)  # kept for the fixes (in every worker they fork)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
-    found = findings(graph, single, services)
+    found = findings(graph, single, services, room)
     before = Before(services, breaks, families, codes, every)
     risks, fixes = [], {}
     ranked = found[: top or None]
@@ -623,10 +624,12 @@ def contributors(graph: nx.DiGraph[Node], cuts: Cuts, unavailable: float) -> lis
 # Findings
 
 
-def findings(graph: nx.DiGraph[Node], result: dict[str, Any], services: dict[str, Any]) -> list[dict[str, Any]]:
+def findings(
+    graph: nx.DiGraph[Node], result: dict[str, Any], services: dict[str, Any], room: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Every risk, ranked by the downtime it costs a year (summed over what it breaks), then breadth.
 
-    ``result`` is :func:`spof.spof`'s for the audited targets.
+    ``result`` is :func:`spof.spof`'s for the audited targets, ``room`` :func:`capacity.headroom`'s.
     """
     inventory: Inventory = graph.graph["inventory"]
     accepted = inventory.accepted_now()
@@ -658,7 +661,7 @@ def findings(graph: nx.DiGraph[Node], result: dict[str, Any], services: dict[str
                 "downtime_minutes_per_year": cost,
             }
         )
-    for group in capacity.headroom(graph)["groups"]:
+    for group in room["groups"]:
         if group["tolerates"] == 0 and group["service"] in services:
             found.append(
                 {
@@ -738,7 +741,7 @@ def candidates(graph: nx.DiGraph[Node], finding: dict[str, Any]) -> list[Fix]:
         fixes += _more_capacity(inventory, singles, finding)
     elif finding["kind"] == "slo":
         fixes += _slo_fixes(graph, finding)
-    return fixes[:8]
+    return list(dict.fromkeys(fixes[:8]))  # one fix for several groups is verified once
 
 
 def _alternatives(inventory: Inventory, singles: dict[Node, frozenset[str]], like: str, avoid: str) -> list[str]:
@@ -935,6 +938,13 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         return None
     sub = _restricted(fixed, affected)
     after_graph = build(sub)
+    if finding["kind"] in ("spof", "illusory") and finding["components"][0] in after_graph:
+        # First what is cheap to learn: one failure unplugged, not every one.  A culprit that still takes down
+        # a service alone is still a single point of failure (as the run below would find): no fix.
+        (culprit,) = finding["components"]
+        states = propagate(after_graph, [culprit])
+        if any(states.get(s) is DOWN for s in affected if s != culprit):
+            return None
     # The single failures of what needs no changed component are those of the design: only the rest is
     # worked out again (when every target is a service, as the single failures of the services are).
     again = singles_again(before.singles, after_graph, touched) if set(affected) <= set(sub.services()) else None
