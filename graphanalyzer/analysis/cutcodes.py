@@ -158,7 +158,10 @@ def cut_set_codes(
         codes, taken = _NONE, _NO_COUNTS
         for n, member in enumerate(members):
             family = result.get(member, _NONE)
-            if len(family):
+            if len(family) and not len(codes):  # the first member down: its sets, each taking one
+                codes = distinct(family)
+                taken = np.ones(len(codes), dtype=np.int32)
+            elif len(family):
                 more = taken < need
                 grown, counts = _grown(codes[more], taken[more], family, coding)
                 codes, taken = _most(
