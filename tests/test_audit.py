@@ -313,6 +313,32 @@ def test_the_pair_sum_and_the_disjoint_bound_agree_with_their_definitions(
     assert audit._disjoint(audit.Cuts.of(cuts, q)) == 1 - kept <= union + 1e-12
 
 
+letters = "abcdefghijklmnop"
+
+
+@given(
+    st.lists(st.frozensets(st.sampled_from(letters), min_size=1, max_size=3), min_size=1, max_size=300),
+    st.lists(st.sampled_from([0.01, 0.1, 0.2, 0.5]), min_size=len(letters), max_size=len(letters)),
+)
+def test_the_disjoint_bound_and_the_contributors_are_their_definitions_on_families_of_many_blocks(
+    family: list[frozenset[str]], chances: list[float]
+) -> None:
+    """Families of hundreds of sets (the greedy visits them in blocks), chances with many ties."""
+    q = dict(zip(letters, chances, strict=True))
+    sets = list(dict.fromkeys(family))
+    cuts = audit.Cuts.of(sets, q)
+    greedy, kept = set[str](), 1.0
+    for i in sorted(range(len(sets)), key=lambda i: -cuts.chances[i]):
+        if greedy.isdisjoint(sets[i]):
+            greedy |= sets[i]
+            kept *= 1 - float(cuts.chances[i])
+    assert audit._disjoint(cuts) == 1 - kept
+    graph = build(Inventory("x", {c: Component(c, "host") for c in letters}))
+    listed = [entry["component"] for entry in audit.contributors(graph, cuts, 0.5)]
+    small = sorted((s for s in sets if len(s) <= 2), key=lambda s: (-math.prod(q[c] for c in sorted(s)), sorted(s)))
+    assert listed == [" + ".join(sorted(s)) for s in small[: audit.CONTRIBUTORS]]
+
+
 @given(st.lists(st.floats(0.0, 0.5), max_size=40), st.integers(1, 3))
 def test_the_tail_beyond_the_bound_order_is_the_poisson_binomial_tail(chances: list[float], k: int) -> None:
     # Within rounding of the number one (odds of chances near 1 are large: rounding grows with them).

@@ -360,7 +360,9 @@ class Cuts:
     ``table`` has a row per set (in ``codes`` order) of positions into ``q``, the
     chance each component fails; short rows are padded with the last position,
     whose chance is 1.  ``cone``: the positions of the components of the target's
-    cone, ascending; ``ids``: the components by position.
+    cone, ascending; ``ids``: the components by position; ``ranks``: each
+    position's place among the ids sorted, -1 at the padding (so that a set's
+    ranks, sorted and padded, compare as its ids do).
 
     >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
     >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()], cuts.ids_of(0)
@@ -373,6 +375,7 @@ class Cuts:
     chances: np.ndarray
     cone: np.ndarray
     ids: tuple[str, ...]
+    ranks: np.ndarray
 
     @classmethod
     def of(cls, family: Iterable[frozenset[str]], q: Mapping[str, float]) -> Cuts:
@@ -459,7 +462,15 @@ class Codes:
         table = self.coding.decode(codes)
         ids = self.coding.ids
         chances = math.prod(self.q[column] for column in table.T)  # a row's product, column by column
-        return Cuts(codes, table, self.q, chances, np.arange(len(ids)) if cone is None else cone, ids)
+        return Cuts(codes, table, self.q, chances, np.arange(len(ids)) if cone is None else cone, ids, self.ranks)
+
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        """Each position's place among the ids sorted (:attr:`Cuts.ranks`)."""
+        ids = self.coding.ids
+        ranks = np.full(len(self.q), -1, dtype=np.int64)
+        ranks[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+        return ranks
 
 
 def bound(cuts: Cuts, order: int) -> tuple[float, float]:
@@ -606,8 +617,12 @@ def contributors(graph: nx.DiGraph[Node], cuts: Cuts, unavailable: float) -> lis
         likely = cuts.chances[small]
         small = small[likely >= np.partition(likely, len(likely) - CONTRIBUTORS)[len(likely) - CONTRIBUTORS]]
     total = max(unavailable, float(cuts.chances.sum()))
+    # Likeliest first, then by ids: the ranks of a set's ids in order, -1 for none (a set of one), compare as they do.
+    one, other = cuts.ranks[cuts.table[small, 0]], cuts.ranks[cuts.table[small, 1]]  # other: -1 at the padding
+    first = np.where(other < 0, one, np.minimum(one, other))
+    second = np.where(other < 0, -1, np.maximum(one, other))
     listed = []
-    for i in heapq.nsmallest(CONTRIBUTORS, small.tolist(), key=lambda i: (-cuts.chances[i], cuts.ids_of(i))):
+    for i in small[np.lexsort((second, first, -cuts.chances[small]))[:CONTRIBUTORS]].tolist():
         ids = cuts.ids_of(i)
         entry: dict[str, Any] = {
             "component": " + ".join(ids),
