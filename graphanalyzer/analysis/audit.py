@@ -402,20 +402,19 @@ class Cuts:
         ([['c'], ['b', 'c']], 1, 3)
         """
         order = self.by_chance
-        table = self.table[order]
         prefix = 4096  # the pairs of a prefix are counted in it alone: grow it until they pass ``overlaps``
         while True:
-            head = table[:prefix]
+            head = self.table[order[:prefix]]
             entries, _, earlier = _by_component(head, len(self.q) - 1)
             before = np.zeros(head.size, dtype=np.int64)  # for each entry: likelier sets holding its component
             before[entries] = earlier
             pairs = np.cumsum(before.reshape(head.shape).sum(axis=1))
-            if prefix >= len(table) or (len(pairs) and pairs[-1] > overlaps):
+            if prefix >= len(order) or (len(pairs) and pairs[-1] > overlaps):
                 break
             prefix *= 4
         kept = int(np.searchsorted(pairs, overlaps, side="right"))
         chosen = order[:kept]
-        return replace(self, codes=self.codes[chosen], table=table[:kept], chances=self.chances[chosen])
+        return replace(self, codes=self.codes[chosen], table=head[:kept], chances=self.chances[chosen])
 
 
 @dataclass(frozen=True)
@@ -612,7 +611,7 @@ def _more_than(k: int, chances: np.ndarray) -> float:
 def contributors(graph: nx.DiGraph[Node], cuts: Cuts, unavailable: float) -> list[dict[str, Any]]:
     """The cut sets of one or two components that carry most of the unavailability, as shares (sum <= 1)."""
     inventory: Inventory = graph.graph["inventory"]
-    small = np.flatnonzero((cuts.table != len(cuts.q) - 1).sum(axis=1) <= 2)
+    small = np.flatnonzero(cuts.table[:, 2] == len(cuts.q) - 1)  # rows of at most two, then padding
     if len(small) > CONTRIBUTORS:  # the likeliest, ties at the last place included: only they can be listed
         likely = cuts.chances[small]
         small = small[likely >= np.partition(likely, len(likely) - CONTRIBUTORS)[len(likely) - CONTRIBUTORS]]
