@@ -100,6 +100,27 @@ def test_exact_is_the_same_to_the_bit_in_cudd_and_in_dds_own_diagrams(
         assert exact(graph, targets) == in_c
 
 
+def test_a_passing_diagrams_nodes_are_forgotten_once_answered() -> None:
+    """Importance conditions on every component in turn: those diagrams must not all stay in memory."""
+    from graphanalyzer.analysis.exact import _Diagrams
+
+    graph = load(resolve("liveaudio"))
+    target = graph.graph["inventory"].services()[0]
+    diagrams = _Diagrams(graph, [target])
+    try:
+        risk = diagrams.chance(diagrams.down[target])
+        remembered = len(diagrams.memo)
+        fixed = [diagrams.bdd.let({v: True}, diagrams.down[target]) for v in diagrams.variable.values()]
+        passing = []
+        for u in fixed:
+            passing.append(diagrams.chance(u, lasting=False))
+            assert len(diagrams.memo) == remembered
+        assert passing == [diagrams.chance(u) for u in fixed]  # the same figures as when they are kept
+        assert len(diagrams.memo) > remembered and min(passing) >= risk
+    finally:
+        diagrams.close()
+
+
 def _with_availability(component: Component, availability: float) -> Component:
     fields = {**component.__dict__, "availability": availability}
     return Component(**fields)

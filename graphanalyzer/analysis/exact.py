@@ -123,11 +123,16 @@ class _Diagrams:
             self.close()
             raise TooLarge(f"the inventory is too large for --exact (over {limit:,} diagram nodes)")
 
-    def chance(self, u: autoref.Function) -> float:
-        """The probability that ``u`` holds (Shannon expansion over the diagram's own nodes, memoized)."""
-        return self._both(u)[0]
+    def chance(self, u: autoref.Function, lasting: bool = True) -> float:
+        """The probability that ``u`` holds (Shannon expansion over the diagram's own nodes, memoized).
 
-    def _both(self, u: autoref.Function) -> tuple[float, float]:
+        ``lasting=False``: the nodes ``u`` has that were not remembered yet are forgotten
+        once it is answered (``u`` is one of many passing functions, such as a
+        diagram with one component's state fixed: keeping them all would hold every
+        one of those diagrams in memory)."""
+        return self._both(u, lasting)[0]
+
+    def _both(self, u: autoref.Function, lasting: bool = True) -> tuple[float, float]:
         """``(P(u), P(not u))``, each summed on its own so that neither is one minus a number near one.
 
         A negated edge swaps the pair; a node's pair is its variable's chance of
@@ -136,6 +141,7 @@ class _Diagrams:
         the cone has components), and each is kept while its pair is remembered.
         """
         memo, true = self.memo, self.bdd.true
+        added: list[int] = []
         stack = [_regular(u)]
         while stack:
             node = stack[-1]
@@ -144,6 +150,7 @@ class _Diagrams:
                 continue
             if node == true:
                 memo[int(node)] = (1.0, 0.0, node)
+                added.append(int(node))
                 stack.pop()
                 continue
             high, low = node.high, node.low
@@ -160,8 +167,12 @@ class _Diagrams:
                 l1, l0 = l0, l1
             p = self.probability[str(node.var)]
             memo[int(node)] = (p * h1 + (1 - p) * l1, p * h0 + (1 - p) * l0, node)
+            added.append(int(node))
             stack.pop()
         held, failed, _ = memo[int(_regular(u))]
+        if not lasting:
+            for key in added:
+                del memo[key]
         return (failed, held) if u.negated else (held, failed)
 
     def close(self) -> None:
@@ -265,8 +276,8 @@ def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top:
             importance = measures(
                 [cid for cid, _ in variables],
                 risk,
-                np.array([chance(bdd.let({v: True}, down[target])) for _, v in variables], dtype=float),
-                np.array([chance(bdd.let({v: False}, down[target])) for _, v in variables], dtype=float),
+                np.array([chance(bdd.let({v: True}, down[target]), False) for _, v in variables], dtype=float),
+                np.array([chance(bdd.let({v: False}, down[target]), False) for _, v in variables], dtype=float),
             )
             importance.sort(key=lambda entry: (-entry["birnbaum"], entry["component"]))
             services[target] = {
