@@ -13,7 +13,7 @@ from graphanalyzer.analysis.cutcodes import Coding, _grown, cut_set_codes, minim
 from graphanalyzer.analysis.cutsets import cut_set_table
 from graphanalyzer.analysis.cutsets import minimal as minimal_sets
 from graphanalyzer.graph import build
-from graphanalyzer.model import Inventory
+from graphanalyzer.model import Component, Group, Inventory
 
 letters = st.frozensets(st.sampled_from("abcdefg"), min_size=1, max_size=3)
 
@@ -22,14 +22,45 @@ def decoded(coding: Coding, table: dict) -> dict:  # type: ignore[type-arg]
     return {node: frozenset(coding.sets(codes)) for node, codes in table.items()}
 
 
+@pytest.mark.parametrize("few", [0, cutcodes.FEW, 1 << 10])  # groups on arrays, as many as usual, on tuples
 @given(inventories(max_components=12, with_text=False), st.integers(min_value=0, max_value=3))
-def test_coded_cut_sets_are_the_engines_for_every_node(inventory: Inventory, room: int) -> None:
+def test_coded_cut_sets_are_the_engines_for_every_node(few: int, inventory: Inventory, room: int) -> None:
     graph = build(inventory)
     ids = list(inventory.components)
     coding = Coding.of(ids, room)
-    found = cut_set_codes(graph, ids, coding)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cutcodes, "FEW", few)
+        found = cut_set_codes(graph, ids, coding)
     assert all(len(set(codes.tolist())) == len(codes) for codes in found.values())
     assert decoded(coding, found) == cut_set_table(graph, ids, 3)
+
+
+@st.composite
+def quorums(draw: st.DrawFn) -> Inventory:
+    """A service that needs at least some of up to nine members, each needing a few of six shared
+    components or any of them: sets of three take many members down, or few."""
+    shared = [f"s{n}" for n in range(draw(st.integers(1, 6)))]
+    components = {cid: Component(cid, "host") for cid in shared}
+    pairs = st.lists(st.sampled_from(shared), min_size=1, max_size=3, unique=True).map(lambda ids: Group(tuple(ids)))
+    members = []
+    for n in range(draw(st.integers(1, 9))):
+        needs = draw(st.lists(st.sampled_from(shared) | pairs, max_size=2, unique=True))
+        components[f"m{n}"] = Component(f"m{n}", "host", requires=tuple(needs))
+        members.append(f"m{n}")
+    at_least = draw(st.integers(1, len(members)))
+    service = Component("app", "service", requires=(Group(tuple(members), at_least),))
+    return Inventory("quorum", components | {"app": service})
+
+
+@settings(max_examples=300)
+@given(quorums(), st.sampled_from([0, cutcodes.FEW, 1 << 10]))
+def test_a_quorums_sets_are_the_engines_whether_worked_on_arrays_or_tuples(inventory: Inventory, few: int) -> None:
+    graph = build(inventory)
+    coding = Coding.of(inventory.components)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cutcodes, "FEW", few)
+        found = cut_set_codes(graph, ["app"], coding)
+    assert frozenset(coding.sets(found["app"])) == cut_set_table(graph, ["app"], 3)["app"]
 
 
 @given(inventories(max_components=9, with_text=False), st.data())

@@ -14,7 +14,9 @@ many of the members seen it takes down (the most it is found with, so each set
 is kept once), rather than one family per count, and a set that can no longer
 take enough members down with those left is dropped.  The minimal sets are the
 same: every set of the engine's families is found, with at least its count, and
-every set found takes down as many members as its count says.
+every set found takes down as many members as its count says.  Two shortcuts
+leave them the same too: a group that no three components can defeat (:func:`_beyond_reach`)
+has none, and members with few sets are joined on Python tuples (:func:`_few`).
 
 >>> from graphanalyzer.model import Component, Group, Inventory
 >>> from graphanalyzer.graph import build
@@ -27,6 +29,7 @@ every set found takes down as many members as its count says.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +47,8 @@ _NONE = np.zeros(0, dtype=np.int64)
 _NO_COUNTS = np.zeros(0, dtype=np.int32)
 #: Candidate unions worked out at once (bounds the memory of one product).
 _BLOCK = 1 << 20
+#: Groups whose members have at most this many sets in all are worked out on Python tuples (:func:`_few`).
+FEW = 24
 
 
 @dataclass(frozen=True)
@@ -150,29 +155,13 @@ def cut_set_codes(
                 return itself
             below = families[0] if len(families) == 1 else minimal(distinct(np.concatenate(families)), coding)
             return np.concatenate([below, itself])
-        members = succ[node]
-        need = len(members) - gate.at_least + 1
-        # The sets taking members seen so far down, each with how many it takes (at most ``need``): taking
-        # more is what counts, so each set is kept once, with the most it takes; one that can no longer
-        # reach ``need`` with the members left goes.
-        codes, taken = _NONE, _NO_COUNTS
-        for n, member in enumerate(members):
-            family = result.get(member, _NONE)
-            if len(family) and not len(codes):  # the first member down: its sets, each taking one
-                codes = distinct(family)
-                taken = np.ones(len(codes), dtype=np.int32)
-            elif len(family):
-                more = taken < need
-                grown, counts = _grown(codes[more], taken[more], family, coding)
-                codes, taken = _most(
-                    np.concatenate([codes, family, grown]),
-                    np.concatenate([taken, np.ones(len(family), dtype=np.int32), counts]),
-                )
-            left = len(members) - n - 1
-            if left < need:
-                kept = taken >= need - left
-                codes, taken = codes[kept], taken[kept]
-        return minimal(codes, coding)
+        families = [result.get(member, _NONE) for member in succ[node]]
+        need = len(families) - gate.at_least + 1
+        if need > ORDER and _beyond_reach(families, need, coding):
+            return _NONE
+        if sum(map(len, families)) <= FEW:
+            return _few(families, need, coding)
+        return _taken_down(families, need, coding)
 
     if known:
         result.update(known)
@@ -181,6 +170,108 @@ def cut_set_codes(
         ordered = sets_first(graph, cone(graph, targets))
     settle(ordered, succ, evaluate, result, _NONE, cyclic=cyclic, same=_same)
     return result
+
+
+def _taken_down(families: list[np.ndarray], need: int, coding: Coding) -> np.ndarray:
+    """The minimal sets of at most three components that take ``need`` of the members (whose ``families``
+    these are) down.
+
+    The sets taking members seen so far down are kept each with how many it takes
+    (at most ``need``): taking more is what counts, so each set is kept once, with
+    the most it takes; one that can no longer reach ``need`` with the members left
+    goes.
+
+    >>> coding = Coding.of("abc")
+    >>> sorted(map(sorted, coding.sets(_taken_down([coding.encode(["a", "b"]), coding.encode(["a", "c"])], 2, coding))))
+    [['a'], ['b', 'c']]
+    """
+    codes, taken = _NONE, _NO_COUNTS
+    for n, family in enumerate(families):
+        if len(family) and not len(codes):  # the first member down: its sets, each taking one
+            codes = distinct(family)
+            taken = np.ones(len(codes), dtype=np.int32)
+        elif len(family):
+            more = taken < need
+            grown, counts = _grown(codes[more], taken[more], family, coding)
+            codes, taken = _most(
+                np.concatenate([codes, family, grown]),
+                np.concatenate([taken, np.ones(len(family), dtype=np.int32), counts]),
+            )
+        left = len(families) - n - 1
+        if left < need:
+            kept = taken >= need - left
+            codes, taken = codes[kept], taken[kept]
+    return minimal(codes, coding)
+
+
+def _few(families: list[np.ndarray], need: int, coding: Coding) -> np.ndarray:
+    """:func:`_taken_down` on Python tuples of positions, for members with few sets in all (at most
+    :data:`FEW`), where numpy's cost per call would be most of the work.
+
+    A set in every member's family is one of the group's (it takes them all down,
+    and a smaller one would be smaller than a member's minimal set), and any other
+    set holding it is not: only the members' other sets are joined.
+
+    >>> coding = Coding.of("abc")
+    >>> sorted(map(sorted, coding.sets(_few([coding.encode(["a", "b"]), coding.encode(["a", "c"])], 2, coding))))
+    [['a'], ['b', 'c']]
+    """
+    pad, bits = coding.pad, coding.bits
+    mask = (1 << bits) - 1
+
+    def positions(code: int) -> tuple[int, ...]:
+        return tuple(p for p in (code & mask, code >> bits & mask, code >> 2 * bits) if p != pad)
+
+    lists = [family.tolist() for family in families]
+    common = set(lists[0]).intersection(*lists[1:])
+    taken: dict[tuple[int, ...], int] = {}
+    for n, family in enumerate(lists):
+        sets = [positions(code) for code in family if code not in common]
+        if sets and not taken:
+            taken = dict.fromkeys(sets, 1)
+        elif sets:
+            grown = dict.fromkeys(sets, 1) | taken
+            for cut, count in taken.items():
+                if count < need:
+                    for other in sets:
+                        union = tuple(sorted({*cut, *other}))
+                        if len(union) <= ORDER and grown.get(union, 0) <= count:
+                            grown[union] = count + 1
+            taken = grown
+        left = len(lists) - n - 1
+        if left < need:
+            taken = {cut: count for cut, count in taken.items() if count >= need - left}
+    taken.update(dict.fromkeys(map(positions, common), need))
+    ones = {cut[0] for cut in taken if len(cut) == 1}
+    twos = {cut for cut in taken if len(cut) == 2}
+    kept = [  # the minimal sets: those holding no single nor (if of three) pair found
+        cut
+        for cut in taken
+        if len(cut) == 1 or (not ones.intersection(cut) and (len(cut) == 2 or not {cut[:2], cut[::2], cut[1:]} & twos))
+    ]
+    codes = sorted(sum(p << k * bits for k, p in enumerate((*cut, pad, pad)[:ORDER])) for cut in kept)
+    return np.array(codes, dtype=np.int64)
+
+
+def _beyond_reach(families: list[np.ndarray], need: int, coding: Coding) -> bool:
+    """Whether no set of at most three components takes ``need`` members down, their families said so:
+    a member it takes down has a set inside it, so it holds a component of that member's sets, and it
+    takes down at most as many members as its three components' sets are found in.
+
+    >>> coding = Coding.of("abcd")
+    >>> _beyond_reach([coding.encode(["a"]), coding.encode(["ab"]), coding.encode(["c"])], 3, coding)
+    False
+    >>> _beyond_reach([coding.encode(["a"]), coding.encode(["b"]), coding.encode(["c", "d"])], 4, coding)
+    True
+    """
+    pad, bits = coding.pad, coding.bits
+    mask = (1 << bits) - 1
+    found: Counter[int] = Counter()  # how many members' sets each component is found in
+    for family in families:
+        held = {p for c in family.tolist() for p in (c & mask, c >> bits & mask, c >> 2 * bits)}
+        held.discard(pad)
+        found.update(held)
+    return sum(count for _, count in found.most_common(ORDER)) < need
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
