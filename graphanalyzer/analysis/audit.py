@@ -402,7 +402,7 @@ class Cuts:
         ([['c'], ['b', 'c']], 1, 3)
         """
         order = self.by_chance
-        prefix = 4096  # the pairs of a prefix are counted in it alone: grow it until they pass ``overlaps``
+        prefix = 1024  # the pairs of a prefix are counted in it alone: grow it until they pass ``overlaps``
         while True:
             head = self.table[order[:prefix]]
             entries, _, earlier = _by_component(head, len(self.q) - 1)
@@ -411,7 +411,7 @@ class Cuts:
             pairs = np.cumsum(before.reshape(head.shape).sum(axis=1))
             if prefix >= len(order) or (len(pairs) and pairs[-1] > overlaps):
                 break
-            prefix *= 4
+            prefix *= 2
         kept = int(np.searchsorted(pairs, overlaps, side="right"))
         chosen = order[:kept]
         return replace(self, codes=self.codes[chosen], table=head[:kept], chances=self.chances[chosen])
@@ -560,10 +560,13 @@ def _pairs(cuts: Cuts) -> float:
     key = np.sort(np.minimum(firsts, seconds) * n + np.maximum(firsts, seconds))
     key = key[np.r_[True, key[1:] != key[:-1]]]  # each pair once
     one, other = key // n, key % n
-    a, b = table[one], table[other]
+    a = [column[one] for column in table.T]
     # a component of b's in a counts once (padding matches padding: a factor of 1 either way)
-    shared = ((b[:, [j]] == a).T for j in range(ORDER))  # per column of b: which columns of a hold it
-    union = chance[one] * math.prod(np.where(s[0] | s[1] | s[2], 1.0, cuts.q[b[:, j]]) for j, s in enumerate(shared))
+    factors = []
+    for column in table.T:  # per column of b: which hold a component of a's, and the others' chances
+        b = column[other]
+        factors.append(np.where((b == a[0]) | (b == a[1]) | (b == a[2]), 1.0, cuts.q[column][other]))
+    union = chance[one] * math.prod(factors)
     return pairs + float((union - chance[one] * chance[other]).sum())
 
 
