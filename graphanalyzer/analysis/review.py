@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from graphanalyzer.analysis.unplug import unplug
 from graphanalyzer.graph import Node, internals
 from graphanalyzer.model import Group, Inventory, narrowest
 from graphanalyzer.render.text import listing, plural
-from graphanalyzer.workers import share, started
+from graphanalyzer.workers import Shared, share, started
 
 #: How many of the costliest risks the review's audit proposes fixes for.
 AUDITED = 5
@@ -76,11 +76,14 @@ def review(
     kept = audit.kept(graph, None, AUDITED) if inventory.services() else None
     found: dict[str, Any] | None = kept.result if kept is not None else None
     if kept is None and inventory.services():
-        audited = started(lambda: audit.remembered(graph, None, AUDITED).result) if shared else None
-        rest = _rest(graph, drawing, lambda job: job)
-        found = audited() if audited is not None else audit.remembered(graph, None, AUDITED).result
+        # A worker audits while this process works out the rest; the failure domains go to whichever is free first.
+        jobs = [lambda: audit.remembered(graph, None, AUDITED).result, lambda: matrix(graph)]
+        aside = cache(Shared(lambda job: job(), jobs, 2 if shared else 1).results)
+        rest = _rest(graph, drawing, lambda job: job, lambda: aside()[1])
+        found = aside()[0]
     else:
-        rest = _rest(graph, drawing, started if shared else lambda job: job)
+        begin = started if shared else lambda job: job
+        rest = _rest(graph, drawing, begin, begin(lambda: matrix(graph)))
     return {
         "inventory": inventory.name,
         "services": len(inventory.services()),
@@ -96,26 +99,24 @@ def _rest(
     graph: nx.DiGraph[Node],
     drawing: Callable[[dict[str, Any]], Any] | None,
     begin: Callable[[Callable[[], Any]], Callable[[], Any]],
+    domains: Callable[[], Any],
 ) -> dict[str, Any]:
-    """The review beside the audit: findings, failure domains, SPOFs, complexity, what if (and the picture).
+    """The review beside the audit: findings, failure domains (``domains`` gives them), SPOFs, complexity,
+    what if (and the picture).
 
     ``begin`` starts a job and returns what gives its result: :func:`workers.started` works out the
-    failure domains, and the picture and the "what if" cases once the SPOFs are known, beside the rest."""
-    domains = begin(lambda: matrix(graph))
+    picture and the "what if" cases once the SPOFs are known, beside the rest."""
     found = spof(graph, order=2)
     picture = begin(lambda: drawing(found)) if drawing is not None else None
     said = findings(graph, found)
     fixable = {cid for f in said["fix"] for cid in f["components"]}
     ranked = sorted(blast_radius(found), key=lambda e: e["component"] not in fixable)  # stable: by radius
     what_if = [begin(partial(_what_if, graph, entry["component"])) for entry in ranked[:WHAT_IF]]
-    result = {
-        "findings": said,
-        "domains": domains(),
-        "spof": found,
-        "complexity": complexity(graph, found),
-        "what_if": [explained() for explained in what_if],
-    }
-    return result if picture is None else {**result, "picture": picture()}
+    measured = complexity(graph, found)
+    explained = [job() for job in what_if]
+    drawn = picture() if picture is not None else None
+    result = {"findings": said, "domains": domains(), "spof": found, "complexity": measured, "what_if": explained}
+    return result if drawn is None else {**result, "picture": drawn}
 
 
 def _what_if(graph: nx.DiGraph[Node], unplugged: str) -> dict[str, Any]:
