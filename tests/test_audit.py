@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -337,6 +338,12 @@ def test_the_disjoint_bound_and_the_contributors_are_their_definitions_on_famili
     listed = [entry["component"] for entry in audit.contributors(graph, cuts, 0.5)]
     small = sorted((s for s in sets if len(s) <= 2), key=lambda s: (-math.prod(q[c] for c in sorted(s)), sorted(s)))
     assert listed == [" + ".join(sorted(s)) for s in small[: audit.CONTRIBUTORS]]
+    for overlaps in (0, 7, 60, 10**6):  # the likeliest sets keep their entries by component, as worked out anew
+        likeliest = cuts.likeliest(overlaps)
+        assert likeliest.grouped is not None
+        fresh = audit._by_component(likeliest.table, len(q))
+        assert all(np.array_equal(a, b) for a, b in zip(likeliest.grouped, fresh, strict=True))
+        assert audit._pairs(likeliest) == audit._pairs(replace(likeliest, grouped=None))
 
 
 @given(st.lists(st.floats(0.0, 0.5), max_size=40), st.integers(1, 3))

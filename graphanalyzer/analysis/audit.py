@@ -362,7 +362,8 @@ class Cuts:
     whose chance is 1.  ``cone``: the positions of the components of the target's
     cone, ascending; ``ids``: the components by position; ``ranks``: each
     position's place among the ids sorted, -1 at the padding (so that a set's
-    ranks, sorted and padded, compare as its ids do).
+    ranks, sorted and padded, compare as its ids do); ``grouped``: the table's
+    entries by component (:func:`_by_component`), when they are known already.
 
     >>> cuts = Cuts.of([frozenset("ab"), frozenset("c")], {"a": 0.1, "b": 0.2, "c": 0.5})
     >>> cuts.table.tolist(), [round(p, 12) for p in cuts.chances.tolist()], cuts.ids_of(0)
@@ -376,6 +377,7 @@ class Cuts:
     cone: np.ndarray
     ids: tuple[str, ...]
     ranks: np.ndarray
+    grouped: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, family: Iterable[frozenset[str]], q: Mapping[str, float]) -> Cuts:
@@ -414,7 +416,11 @@ class Cuts:
             prefix *= 2
         kept = int(np.searchsorted(pairs, overlaps, side="right"))
         chosen = order[:kept]
-        return replace(self, codes=self.codes[chosen], table=head[:kept], chances=self.chances[chosen])
+        # The entries of the first rows, still by component and in row order: each as many after its first.
+        inside = entries < kept * head.shape[1]
+        entries, earlier = entries[inside], earlier[inside]
+        grouped = entries, np.arange(len(entries)) - earlier, earlier
+        return replace(self, codes=self.codes[chosen], table=head[:kept], chances=self.chances[chosen], grouped=grouped)
 
 
 @dataclass(frozen=True)
@@ -549,7 +555,7 @@ def _pairs(cuts: Cuts) -> float:
     table, chance, pad = cuts.table, cuts.chances, len(cuts.q) - 1
     total = float(chance.sum())
     pairs = (total * total - float((chance * chance).sum())) / 2
-    entries, first, earlier = _by_component(table, pad)
+    entries, first, earlier = cuts.grouped or _by_component(table, pad)
     rows = entries // table.shape[1]
     later = np.repeat(np.arange(len(entries)), earlier)  # each entry, once per earlier one
     if not len(later):
