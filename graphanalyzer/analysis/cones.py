@@ -87,7 +87,10 @@ def _read_out(bits: dict[Node, int], count: int, order: Sequence[Node]) -> Itera
     packed = b"".join(value.to_bytes(size, "little") for _, value in carried)
     matrix = np.frombuffer(packed, dtype=np.uint8).reshape(len(carried), size)
     for word in range(words):
-        # Row t of the block: target t of this word, over the nodes (bit t of the word's 8 bytes).
-        block = np.unpackbits(np.ascontiguousarray(matrix[:, 8 * word : 8 * word + 8].T), axis=0, bitorder="little")
+        # The nodes carrying a bit of this word's 64 targets; row t of the block: target t, over those nodes.
+        column = np.ascontiguousarray(matrix[:, 8 * word : 8 * word + 8])
+        rows = np.flatnonzero(column.view(np.uint64).ravel())
+        block = np.unpackbits(np.ascontiguousarray(column[rows].T), axis=0, bitorder="little")
+        found = positions[rows]
         for t in range(min(64, count - 64 * word)):
-            yield positions[np.flatnonzero(block[t].view(np.bool_))]
+            yield found[np.flatnonzero(block[t].view(np.bool_))]
