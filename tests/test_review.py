@@ -19,8 +19,11 @@ import pytest
 from conftest import EXAMPLES, INVENTORIES, needs_graphviz, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import inventories
 
+from graphanalyzer.analysis import domains
 from graphanalyzer.analysis.complexity import complexity
+from graphanalyzer.analysis.failure import State, propagate
 from graphanalyzer.analysis.review import review
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
@@ -554,7 +557,7 @@ def changed_designs(draw: st.DrawFn) -> tuple[Inventory, Inventory]:
     """A random design and the same one with a few components changed, added or removed."""
     from dataclasses import replace
 
-    from strategies import groups, inventories
+    from strategies import groups
 
     drawn = draw(inventories(max_components=10, with_text=False))
     names = list(drawn.components)
@@ -687,3 +690,35 @@ def test_a_review_shared_between_two_processes_answers_exactly_as_one_process_do
     alone = review(graph, workers=1)
     assert json.dumps(review(graph, workers=2), sort_keys=True) == json.dumps(alone, sort_keys=True)
     assert alone["audit"]["services"] and alone["what_if"]
+
+
+@settings(max_examples=150)
+@given(inventories(max_components=12, with_text=False), st.integers(2, 5))
+def test_the_failure_domains_worked_out_in_parts_are_those_of_one_pass(inventory: Inventory, parts: int) -> None:
+    """The report hands the matrix out in parts: put together, they name the same worst domain of each kind
+    (the first of the worst outcome), and losing it leaves the service in the state the matrix says."""
+    graph = build(inventory)
+    jobs, merged = domains.divided(graph)
+    whole = merged([job() for job in jobs])
+    jobs, merged = domains.divided(graph, parts=parts)
+    assert merged([job() for job in jobs]) == whole == domains.matrix(graph)
+    names = {State.UP: "up", State.DEGRADED: "degraded", State.DOWN: "down"}
+    for sid, kinds in whole["services"].items():
+        for cell in kinds.values():
+            if cell["worst"] is not None:
+                assert names[propagate(graph, [cell["worst"]]).get(sid, State.UP)] == cell["state"]
+
+
+def test_a_demand_of_nothing_is_never_short_and_the_report_says_so(tmp_path: Path) -> None:
+    inventory = tmp_path / "zero.yaml"
+    inventory.write_text(
+        "inventory: zero\ncomponents:\n  h: {kind: host, capacity: 0}\n"
+        "  s: {kind: service, depends_on: [{any: [h], demand: 0}]}\n"
+    )
+    done = run_cli("report", str(inventory), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["domains"]["services"]["s"]["host"] == {
+        "state": "down",
+        "worst": "h",
+        "capacity": None,
+    }

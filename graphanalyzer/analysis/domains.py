@@ -4,7 +4,7 @@ For each kind of failure domain (host, rack, room, site, power, carrier), every
 component of that kind that some service needs, directly or not, is unplugged
 alone with the one failure engine (:func:`~graphanalyzer.analysis.failure.propagate`).
 Each service keeps its worst outcome per kind: its state, the component that did
-it, and the capacity left to its own groups with a demand, as a share of that
+it, and the capacity left to its own groups with a demand (of more than nothing), as a share of that
 demand (the smallest share when it has several; none when it has no such group).
 Worst means down before degraded before up, then less capacity left.
 
@@ -31,7 +31,8 @@ breaks: hosts are many but break little.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -46,57 +47,109 @@ KINDS = ("host", "rack", "room", "site", "power", "carrier")
 _NAMES = {State.UP: "up", State.DEGRADED: "degraded", State.DOWN: "down"}
 
 
+#: Per service and kind: its state, minus the share of demand left, and the component that did it.
+Worst = dict[str, dict[str, tuple[State, float, str | None]]]
+
+
 def matrix(graph: nx.DiGraph[Node], targets: Iterable[str] | None = None) -> dict[str, Any]:
     """Per service and kind: ``{"state", "worst", "capacity"}`` after losing the worst single domain of that kind.
 
     ``kinds`` lists the kinds the estate has; ``worst`` is ``None`` when losing
     any one component of the kind changes nothing for the service.
     """
+    jobs, merged = divided(graph, targets)
+    return merged([job() for job in jobs])
+
+
+def divided(
+    graph: nx.DiGraph[Node], targets: Iterable[str] | None = None, parts: int = 1
+) -> tuple[list[Callable[[], Worst]], Callable[[list[Worst]], dict[str, Any]]]:
+    """The work of :func:`matrix` in ``parts`` jobs, to be run anywhere (forked workers, say), and what
+    makes the matrix of their results.  Job ``k`` unplugs the domain components ``k``, ``k + parts``...
+    (in the inventory's order: the few large ones, sites and rooms, fall in different jobs); of outcomes
+    alike, the first domain's is named, as in one pass.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"r": Component("r", "rack"), "h": Component("h", "host", container="r"),
+    ...                           "app": Component("app", "service", requires=("h",))}))
+    >>> jobs, merged = divided(g, parts=2)
+    >>> len(jobs), merged([job() for job in jobs])["services"]["app"]["rack"]
+    (2, {'state': 'down', 'worst': 'r', 'capacity': None})
+    """
     inventory: Inventory = graph.graph["inventory"]
     services = check_ids(graph, targets) if targets else inventory.services()
-    nodes, succ, preds = internals(graph)
+    nodes, succ, _ = internals(graph)
     owned = {
-        sid: [g for g in succ[sid] if "gate" in nodes[g] and nodes[g]["gate"].demand is not None] for sid in services
-    }
-    owner = {gate: sid for sid, gates in owned.items() for gate in gates}
-    wanted = set(services)
-
-    def share(sid: str, states: dict[Node, State]) -> float | None:
-        gates = owned[sid]
-        if not gates:
-            return None
-        return float(min(surviving(graph, g, states) / nodes[g]["gate"].demand for g in gates))
-
+        sid: [g for g in succ[sid] if "gate" in nodes[g] and nodes[g]["gate"].demand] for sid in services
+    }  # the service's groups with a demand (one of nothing is never short: it has no share to tell)
     nothing = propagate(graph, [])
-    worst: dict[str, dict[str, tuple[State, float, str | None]]] = {}
+    calm: Worst = {}  # each service's outcome with nothing lost
     for sid in services:
-        calm = share(sid, nothing)
-        worst[sid] = {kind: (nothing.get(sid, UP), -(calm if calm is not None else 1.0), None) for kind in KINDS}
+        left = _share(graph, owned[sid], nothing)
+        calm[sid] = {kind: (nothing.get(sid, UP), -(left if left is not None else 1.0), None) for kind in KINDS}
     below = cone(graph, services)
+    domains = [cid for cid, c in inventory.components.items() if c.kind in KINDS and cid in below]
+    place = {cid: n for n, cid in enumerate(domains)}
+    jobs: list[Callable[[], Worst]] = [
+        partial(_worst, graph, calm, owned, domains[k::parts]) for k in range(min(parts, len(domains)))
+    ]
     kinds_present = [k for k in KINDS if any(c.kind == k for c in inventory.components.values())]
-    for cid, component in inventory.components.items():
-        if component.kind not in KINDS or cid not in below:
-            continue
+
+    def merged(found: list[Worst]) -> dict[str, Any]:
+        worst = {sid: dict(kinds) for sid, kinds in calm.items()}
+        for part in found:
+            for sid, kinds in part.items():
+                for kind, outcome in kinds.items():
+                    now = worst[sid][kind]
+                    if outcome[:2] > now[:2] or (outcome[:2] == now[:2] and _first(place, outcome[2], now[2])):
+                        worst[sid][kind] = outcome
+        return {
+            "kinds": kinds_present,
+            "services": {
+                sid: {
+                    kind: {
+                        "state": _NAMES[state],
+                        "worst": cid,
+                        "capacity": None if not owned[sid] else round(-negative, 4),
+                    }
+                    for kind, (state, negative, cid) in worst[sid].items()
+                    if kind in kinds_present
+                }
+                for sid in services
+            },
+        }
+
+    return jobs, merged
+
+
+def _first(place: dict[str, int], one: str | None, other: str | None) -> bool:
+    """Whether domain ``one`` comes before ``other`` (None, nothing lost, comes first)."""
+    return one is not None and other is not None and place[one] < place[other]
+
+
+def _share(graph: nx.DiGraph[Node], gates: list[Node], states: dict[Node, State]) -> float | None:
+    """The smallest share of its demand each of ``gates`` has left; None without such gates."""
+    if not gates:
+        return None
+    nodes, _, _ = internals(graph)
+    return float(min(surviving(graph, g, states) / nodes[g]["gate"].demand for g in gates))
+
+
+def _worst(graph: nx.DiGraph[Node], calm: Worst, owned: dict[str, list[Node]], domains: list[str]) -> Worst:
+    """The outcomes of losing each of ``domains`` alone that are worse than ``calm`` and than those before."""
+    inventory: Inventory = graph.graph["inventory"]
+    _, _, preds = internals(graph)
+    owner = {gate: sid for sid, gates in owned.items() for gate in gates}
+    found: Worst = {}
+    for cid in domains:
+        kind = inventory.components[cid].kind
         states = propagate(graph, [cid])
-        touched = {n for n in states if n in wanted}
+        touched = {n for n in states if n in calm}
         touched.update(owner[p] for n in states for p in preds[n] if p in owner)
         for sid in touched:
-            left = share(sid, states)
+            left = _share(graph, owned[sid], states)
             outcome = (states.get(sid, UP), -(left if left is not None else 1.0), cid)
-            if outcome[:2] > worst[sid][component.kind][:2]:
-                worst[sid][component.kind] = outcome
-    return {
-        "kinds": kinds_present,
-        "services": {
-            sid: {
-                kind: {
-                    "state": _NAMES[state],
-                    "worst": cid,
-                    "capacity": None if not owned[sid] else round(-negative, 4),
-                }
-                for kind, (state, negative, cid) in worst[sid].items()
-                if kind in kinds_present
-            }
-            for sid in services
-        },
-    }
+            if outcome[:2] > found.get(sid, calm[sid]).get(kind, calm[sid][kind])[:2]:
+                found.setdefault(sid, {})[kind] = outcome
+    return found

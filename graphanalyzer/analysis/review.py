@@ -39,9 +39,8 @@ from typing import Any
 import networkx as nx
 
 from graphanalyzer import __version__
-from graphanalyzer.analysis import audit
+from graphanalyzer.analysis import audit, domains
 from graphanalyzer.analysis.complexity import blast_radius, complexity
-from graphanalyzer.analysis.domains import matrix
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import unplug
 from graphanalyzer.graph import Node, internals
@@ -56,6 +55,8 @@ WHAT_IF = 3
 EXPLAINED = 5
 #: Findings alike are said in one line from this many on.
 PATTERN = 4
+#: The parts the failure domains are worked out in when the report audits (whichever process is free takes one).
+DOMAIN_PARTS = 4
 
 
 def review(
@@ -76,14 +77,16 @@ def review(
     kept = audit.kept(graph, None, AUDITED) if inventory.services() else None
     found: dict[str, Any] | None = kept.result if kept is not None else None
     if kept is None and inventory.services():
-        # A worker audits while this process works out the rest; the failure domains go to whichever is free first.
-        jobs = [lambda: audit.remembered(graph, None, AUDITED).result, lambda: matrix(graph)]
+        # A worker audits while this process works out the rest; the failure domains, in parts, go to whichever
+        # is free first.
+        parts, merged = domains.divided(graph, parts=DOMAIN_PARTS)
+        jobs = [lambda: audit.remembered(graph, None, AUDITED).result, *parts]
         aside = cache(Shared(lambda job: job(), jobs, 2 if shared else 1).results)
-        rest = _rest(graph, drawing, lambda job: job, lambda: aside()[1])
+        rest = _rest(graph, drawing, lambda job: job, lambda: merged(aside()[1:]))
         found = aside()[0]
     else:
         begin = started if shared else lambda job: job
-        rest = _rest(graph, drawing, begin, begin(lambda: matrix(graph)))
+        rest = _rest(graph, drawing, begin, begin(lambda: domains.matrix(graph)))
     return {
         "inventory": inventory.name,
         "services": len(inventory.services()),
