@@ -102,10 +102,10 @@ def _rest(
     graph: nx.DiGraph[Node],
     drawing: Callable[[dict[str, Any]], Any] | None,
     begin: Callable[[Callable[[], Any]], Callable[[], Any]],
-    domains: Callable[[], Any],
+    failure_domains: Callable[[], Any],
 ) -> dict[str, Any]:
-    """The review beside the audit: findings, failure domains (``domains`` gives them), SPOFs, complexity,
-    what if (and the picture).
+    """The review beside the audit: findings, failure domains (``failure_domains`` gives them), SPOFs,
+    complexity, what if (and the picture).
 
     ``begin`` starts a job and returns what gives its result: :func:`workers.started` works out the
     picture and the "what if" cases once the SPOFs are known, beside the rest."""
@@ -118,7 +118,13 @@ def _rest(
     measured = complexity(graph, found)
     explained = [job() for job in what_if]
     drawn = picture() if picture is not None else None
-    result = {"findings": said, "domains": domains(), "spof": found, "complexity": measured, "what_if": explained}
+    result = {
+        "findings": said,
+        "domains": failure_domains(),
+        "spof": found,
+        "complexity": measured,
+        "what_if": explained,
+    }
     return result if drawn is None else {**result, "picture": drawn}
 
 
