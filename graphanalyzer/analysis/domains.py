@@ -150,6 +150,6 @@ def _worst(graph: nx.DiGraph[Node], calm: Worst, owned: dict[str, list[Node]], d
         for sid in touched:
             left = _share(graph, owned[sid], states)
             outcome = (states.get(sid, UP), -(left if left is not None else 1.0), cid)
-            if outcome[:2] > found.get(sid, calm[sid]).get(kind, calm[sid][kind])[:2]:
+            if outcome[:2] > found.get(sid, {}).get(kind, calm[sid][kind])[:2]:
                 found.setdefault(sid, {})[kind] = outcome
     return found
