@@ -204,22 +204,34 @@ def draw(
         focus,
     )
 
+    built: dict[str | None, tuple[dict[str, str], pydot.Dot, int]] = {}  # by level: boxes, drawing, size
+
     def attempt(at: str | None, final: bool) -> tuple[str, int, int]:
-        for reps in _collapse(inventory, shown, at, focus, risk):
-            boxes = len(set(reps.values()))
-            if boxes <= max_nodes or at != "summary":
-                break
-        if at != "summary" and boxes > max_nodes:  # too big already: do not build it
-            return "", boxes, boxes
-        if at != "summary":
-            reps = _alike(facts, reps)
-            if not facts.cycle_of:  # cycles are drawn between boxes of one component or few, not in a summary
-                facts.cycle_of.update(_cycles(graph))
-        dot, size = _dot(facts, reps, at, caption, rankdir or "LR")
-        if final and layout is not None and rankdir is None:
-            upright = _dot(facts, reps, at, caption, "TB")[0]
-            if _fit(layout(upright)) > _fit(layout(dot)):
-                dot = upright
+        """The DOT text (when ``final``), size and boxes of the picture at level ``at``; a level's picture
+        is built once, and takes the caption as it stands when its text is asked for."""
+        if at not in built:
+            for reps in _collapse(inventory, shown, at, focus, risk):
+                boxes = len(set(reps.values()))
+                if boxes <= max_nodes or at != "summary":
+                    break
+            if at != "summary" and boxes > max_nodes:  # too big already: do not build it
+                return "", boxes, boxes
+            if at != "summary":
+                reps = _alike(facts, reps)
+                if not facts.cycle_of:  # cycles are drawn between boxes of one component or few, not in a summary
+                    facts.cycle_of.update(_cycles(graph))
+            built[at] = (reps, *_dot(facts, reps, at, rankdir or "LR"))
+        reps, drawing, size = built[at]
+        if not final:
+            return "", size, len(set(reps.values()))
+        drawing.set("label", _wrapped(caption))
+        dot: str = drawing.to_string()
+        if layout is not None and rankdir is None:
+            upright, _ = _dot(facts, reps, at, "TB")
+            upright.set("label", _wrapped(caption))
+            text = upright.to_string()
+            if _fit(layout(text)) > _fit(layout(dot)):
+                dot = text
         return dot, size, len(set(reps.values()))
 
     risk = dict.fromkeys(facts.spofs, 0)  # SPOFs inside each container, and what losing it takes down
@@ -419,8 +431,9 @@ def _caption(facts: _Facts, shown: list[str]) -> str:
     )
 
 
-def _dot(facts: _Facts, reps: dict[str, str], level: str | None, caption: str, rankdir: str) -> tuple[str, int]:
-    """DOT text, and its size: boxes and junctions, plus a third of the edges."""
+def _dot(facts: _Facts, reps: dict[str, str], level: str | None, rankdir: str) -> tuple[pydot.Dot, int]:
+    """The drawing, its caption (``label``) left for the caller to set, and its size: boxes and junctions,
+    plus a third of the edges."""
     graph, components = facts.graph, facts.inventory.components
     nodes, succ, _ = internals(graph)
     summary = level == "summary"
@@ -455,7 +468,7 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, caption: str, r
         newrank="true",
         ordering="out",  # what a box needs in name order: racks side by side as rack-1, rack-2...
         fontname='"Helvetica"',
-        label=_wrapped(caption),
+        label='""',  # the caption, set by the caller
         labelloc="b",
         labeljust="l",
         fontsize="14",
@@ -596,8 +609,7 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, caption: str, r
             line.set("penwidth", "2.2")
         dot.add_edge(line)
     dot.add_subgraph(_legend(facts, boxes, junctions, edges, bool(heat), rankdir))  # type: ignore[arg-type]
-    document: str = dot.to_string()
-    return document, len(boxes) + len(junctions) + len(edges) // 3
+    return dot, len(boxes) + len(junctions) + len(edges) // 3
 
 
 @dataclass
