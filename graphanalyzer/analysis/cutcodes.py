@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -49,6 +49,8 @@ _NO_COUNTS = np.zeros(0, dtype=np.int32)
 _BLOCK = 1 << 20
 #: Groups whose members have at most this many sets in all are worked out on Python tuples (:func:`_few`).
 FEW = 24
+#: Codes: an array of them, or one.
+Packed = TypeVar("Packed", np.ndarray, int)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,15 @@ class Coding:
             table[n, : len(row)] = row
         return self.packed(table)
 
+    def code(self, positions: tuple[int, ...]) -> int:
+        """The code of one set of positions, ascending (:meth:`packed` of one row, unpadded).
+
+        >>> coding = Coding.of("abc")
+        >>> coding.code((0, 2)) == int(coding.encode([frozenset("ac")])[0])
+        True
+        """
+        return sum(p << k * self.bits for k, p in enumerate((*positions, self.pad, self.pad)[:ORDER]))
+
     def packed(self, table: np.ndarray) -> np.ndarray:
         """The codes of rows of positions, each sorted and padded."""
         shifts = np.arange(0, ORDER * self.bits, self.bits, dtype=np.int64)
@@ -121,8 +132,9 @@ class Coding:
         """The codes of sets of two positions, ``first`` below ``second`` (of one, when ``second`` is ``pad``)."""
         return first | second << self.bits | self.pad << 2 * self.bits
 
-    def columns(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each code's three positions, smallest first, as three arrays (``pad`` where a set has fewer)."""
+    def columns(self, codes: Packed) -> tuple[Packed, Packed, Packed]:
+        """Each code's three positions, smallest first, as three arrays (``pad`` where a set has fewer); of
+        one code (a Python integer), its three positions."""
         mask = (1 << self.bits) - 1
         return codes & mask, (codes >> self.bits) & mask, codes >> 2 * self.bits
 
@@ -216,11 +228,10 @@ def _few(families: list[np.ndarray], need: int, coding: Coding) -> np.ndarray:
     >>> sorted(map(sorted, coding.sets(_few([coding.encode(["a", "b"]), coding.encode(["a", "c"])], 2, coding))))
     [['a'], ['b', 'c']]
     """
-    pad, bits = coding.pad, coding.bits
-    mask = (1 << bits) - 1
+    pad = coding.pad
 
     def positions(code: int) -> tuple[int, ...]:
-        return tuple(p for p in (code & mask, code >> bits & mask, code >> 2 * bits) if p != pad)
+        return tuple(p for p in coding.columns(code) if p != pad)
 
     lists = [family.tolist() for family in families]
     common = set(lists[0]).intersection(*lists[1:])
@@ -249,8 +260,7 @@ def _few(families: list[np.ndarray], need: int, coding: Coding) -> np.ndarray:
         for cut in taken
         if len(cut) == 1 or (not ones.intersection(cut) and (len(cut) == 2 or not {cut[:2], cut[::2], cut[1:]} & twos))
     ]
-    codes = sorted(sum(p << k * bits for k, p in enumerate((*cut, pad, pad)[:ORDER])) for cut in kept)
-    return np.array(codes, dtype=np.int64)
+    return np.array(sorted(map(coding.code, kept)), dtype=np.int64)
 
 
 def _beyond_reach(families: list[np.ndarray], need: int, coding: Coding) -> bool:
@@ -264,12 +274,10 @@ def _beyond_reach(families: list[np.ndarray], need: int, coding: Coding) -> bool
     >>> _beyond_reach([coding.encode(["a"]), coding.encode(["b"]), coding.encode(["c", "d"])], 4, coding)
     True
     """
-    pad, bits = coding.pad, coding.bits
-    mask = (1 << bits) - 1
     found: Counter[int] = Counter()  # how many members' sets each component is found in
     for family in families:
-        held = {p for c in family.tolist() for p in (c & mask, c >> bits & mask, c >> 2 * bits)}
-        held.discard(pad)
+        held = {p for code in family.tolist() for p in coding.columns(code)}
+        held.discard(coding.pad)
         found.update(held)
     return sum(count for _, count in found.most_common(ORDER)) < need
 
