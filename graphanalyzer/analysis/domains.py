@@ -84,10 +84,7 @@ def divided(
         sid: [g for g in succ[sid] if "gate" in nodes[g] and nodes[g]["gate"].demand] for sid in services
     }  # the service's groups with a demand (one of nothing is never short: it has no share to tell)
     nothing = propagate(graph, [])
-    calm: Worst = {}  # each service's outcome with nothing lost
-    for sid in services:
-        left = _share(graph, owned[sid], nothing)
-        calm[sid] = {kind: (nothing.get(sid, UP), -(left if left is not None else 1.0), None) for kind in KINDS}
+    calm: Worst = {sid: dict.fromkeys(KINDS, _outcome(graph, owned[sid], sid, nothing, None)) for sid in services}
     below = cone(graph, services)
     domains = [cid for cid, c in inventory.components.items() if c.kind in KINDS and cid in below]
     place = {cid: n for n, cid in enumerate(domains)}
@@ -128,12 +125,14 @@ def _first(place: dict[str, int], one: str | None, other: str | None) -> bool:
     return one is not None and other is not None and place[one] < place[other]
 
 
-def _share(graph: nx.DiGraph[Node], gates: list[Node], states: dict[Node, State]) -> float | None:
-    """The smallest share of its demand each of ``gates`` has left; None without such gates."""
-    if not gates:
-        return None
+def _outcome(
+    graph: nx.DiGraph[Node], gates: list[Node], sid: str, states: dict[Node, State], cid: str | None
+) -> tuple[State, float, str | None]:
+    """The service's state in ``states``, minus the smallest share of its demand each of its ``gates`` has
+    left (-1 without such gates), and ``cid``, the domain lost (None for nothing lost)."""
     nodes, _, _ = internals(graph)
-    return float(min(surviving(graph, g, states) / nodes[g]["gate"].demand for g in gates))
+    left = min((surviving(graph, g, states) / nodes[g]["gate"].demand for g in gates), default=1.0)
+    return states.get(sid, UP), -float(left), cid
 
 
 def _worst(graph: nx.DiGraph[Node], calm: Worst, owned: dict[str, list[Node]], domains: list[str]) -> Worst:
@@ -148,8 +147,7 @@ def _worst(graph: nx.DiGraph[Node], calm: Worst, owned: dict[str, list[Node]], d
         touched = {n for n in states if n in calm}
         touched.update(owner[p] for n in states for p in preds[n] if p in owner)
         for sid in touched:
-            left = _share(graph, owned[sid], states)
-            outcome = (states.get(sid, UP), -(left if left is not None else 1.0), cid)
+            outcome = _outcome(graph, owned[sid], sid, states, cid)
             if outcome[:2] > found.get(sid, {}).get(kind, calm[sid][kind])[:2]:
                 found.setdefault(sid, {})[kind] = outcome
     return found
