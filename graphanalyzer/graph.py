@@ -125,6 +125,32 @@ def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     return _reached(succ, set(nodes))
 
 
+def within(graph: nx.DiGraph[Node], node: Node, most: int) -> bool:
+    """Whether the node's cone holds at most ``most`` components (its gates not counted), walked no further
+    than that: a cheap test of a cone many thousands of nodes large.
+
+    >>> from graphanalyzer.model import Component, Group, Inventory
+    >>> g = build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...                           "s": Component("s", "service", requires=(Group(("a", "b")),))}))
+    >>> within(g, "s", 3), within(g, "s", 2)
+    (True, False)
+    """
+    _, succ, _ = internals(graph)
+    seen = {node}
+    stack = [node]
+    left = most - (not is_gate(node))
+    while stack:
+        for other in succ[stack.pop()]:
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+                if not is_gate(other):
+                    left -= 1
+                    if left < 0:
+                        return False
+    return left >= 0
+
+
 def needing(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     """The nodes that need these, directly or not, and these (those in the graph): a cone upside down.
 

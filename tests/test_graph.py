@@ -119,6 +119,18 @@ def test_build_of_some_components_is_the_subgraph_of_them_and_their_gates(invent
         assert list(part.pred[node].items()) == [(u, d) for u, d in whole.pred[node].items() if kept(u)]
 
 
+@given(inventories(with_text=False), st.integers(0, 12), st.data())
+def test_a_cone_is_within_a_size_when_it_holds_that_many_components_or_fewer(
+    inventory: Inventory, most: int, data: st.DataObject
+) -> None:
+    from graphanalyzer.graph import within
+
+    graph = build(inventory)
+    node = data.draw(st.sampled_from(list(graph)))
+    components = [n for n in nx.descendants(graph, node) | {node} if not is_gate(n)]
+    assert within(graph, node, most) == (len(components) <= most)
+
+
 def needing_cycles(graph: nx.DiGraph) -> set[str]:
     """The obvious reference: components from which a dependency cycle can be reached."""
     looped = {n for members in nx.strongly_connected_components(graph) for n in members if len(members) > 1}

@@ -60,7 +60,7 @@ from graphanalyzer.analysis.diff import singles_again
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups
+from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups, within
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 from graphanalyzer.workers import Shared, each, share
 
@@ -312,10 +312,11 @@ def availabilities(
     families: Mapping[Node, np.ndarray],
     codes: Codes,
 ) -> dict[str, float]:
-    """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors)."""
-    positions = _cones(graph, targets, codes)
-    found = exact.unavailabilities(graph, _small(targets, positions), EXACT_NODES)
-    return {t: 1 - found[t] if t in found else 1 - _figure(codes.cuts(families[t], positions[t])) for t in targets}
+    """The availability :func:`verdicts` gives each target, alone (no error, downtime or contributors).
+
+    Only whether a cone is small is asked of it (:func:`graph.within`): the figure of the bound needs none."""
+    found = exact.unavailabilities(graph, [t for t in targets if within(graph, t, EXACT_COMPONENTS)], EXACT_NODES)
+    return {t: 1 - found[t] if t in found else 1 - _figure(codes.chances(codes.coding.decode(families[t]))) for t in targets}
 
 
 def _small(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[str]:
@@ -466,8 +467,12 @@ class Codes:
         """The :class:`Cuts` of a family of codes; ``cone``: the positions of the target's cone (all by default)."""
         table = self.coding.decode(codes)
         ids = self.coding.ids
-        chances = math.prod(self.q[column] for column in table.T)  # a row's product, column by column
+        chances = self.chances(table)
         return Cuts(codes, table, self.q, chances, np.arange(len(ids)) if cone is None else cone, ids, self.ranks)
+
+    def chances(self, table: np.ndarray) -> np.ndarray:
+        """The chance of each set of a family, by its table of positions (:meth:`Coding.decode`)."""
+        return math.prod(self.q[column] for column in table.T)  # a row's product, column by column
 
     @cached_property
     def ranks(self) -> np.ndarray:
@@ -495,7 +500,7 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     >>> [round(x, 12) for x in bound(Cuts.of([frozenset("s")], q), 1)]  # {a, b} is left to the error
     [0.001, 0.0001]
     """
-    figure = _figure(cuts)
+    figure = _figure(cuts.chances)
     likeliest = cuts.likeliest(MOST_OVERLAPS)
     lower = max(_disjoint(cuts), float(likeliest.chances.sum()) - _pairs(likeliest))
     singles = cuts.table[cuts.table[:, 1] == len(cuts.q) - 1, 0]  # rows of one position, then padding
@@ -503,9 +508,9 @@ def bound(cuts: Cuts, order: int) -> tuple[float, float]:
     return figure, max(0.0, figure - lower) + _more_than(order, cuts.q[beyond])
 
 
-def _figure(cuts: Cuts) -> float:
-    """The min-cut upper bound ``1 - prod(1 - P(C))``."""
-    return -math.expm1(float(np.log1p(-cuts.chances).sum())) if len(cuts.codes) else 0.0
+def _figure(chances: np.ndarray) -> float:
+    """The min-cut upper bound ``1 - prod(1 - P(C))`` of cut sets of these chances."""
+    return -math.expm1(float(np.log1p(-chances).sum())) if len(chances) else 0.0
 
 
 def _disjoint(cuts: Cuts) -> float:
