@@ -686,10 +686,14 @@ def test_our_weisfeiler_lehman_hash_is_networkx_s(labels: dict[int, str], pairs:
 
 
 def test_a_review_shared_between_two_processes_answers_exactly_as_one_process_does() -> None:
-    graph = build(generate(2_000, seed=2))
-    alone = review(graph, workers=1)
-    assert json.dumps(review(graph, workers=2), sort_keys=True) == json.dumps(alone, sort_keys=True)
+    """Each on a graph of its own: what one review keeps on its graph (cones, single failures) is not the other's."""
+    inventory = generate(2_000, seed=2)
+    alone = review(build(inventory), workers=1)
+    assert json.dumps(review(build(inventory), workers=2), sort_keys=True) == json.dumps(alone, sort_keys=True)
     assert alone["audit"]["services"] and alone["what_if"]
+    # The complexity and SPOFs read what the audit kept on the graph: the same as worked out on their own.
+    graph = build(inventory)
+    assert alone["complexity"] == complexity(graph) and alone["spof"] == spof(graph, order=2)
 
 
 @settings(max_examples=150)

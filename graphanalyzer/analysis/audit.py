@@ -52,8 +52,7 @@ import networkx as nx
 import numpy as np
 
 from graphanalyzer import cache
-from graphanalyzer.analysis import capacity, exact, spof
-from graphanalyzer.analysis.cones import cones
+from graphanalyzer.analysis import capacity, cones, exact, spof
 from graphanalyzer.analysis.cutcodes import ORDER, Coding, cut_set_codes
 from graphanalyzer.analysis.cutsets import single_failures
 from graphanalyzer.analysis.diff import singles_again
@@ -316,7 +315,8 @@ def availabilities(
 
     Only whether a cone is small is asked of it (:func:`graph.within`): the figure of the bound needs none."""
     found = exact.unavailabilities(graph, [t for t in targets if within(graph, t, EXACT_COMPONENTS)], EXACT_NODES)
-    return {t: 1 - found[t] if t in found else 1 - _figure(codes.chances(codes.coding.decode(families[t]))) for t in targets}
+    figures = {t: _figure(codes.chances(codes.coding.decode(families[t]))) for t in targets if t not in found}
+    return {t: 1 - found[t] if t in found else 1 - figures[t] for t in targets}
 
 
 def _small(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[str]:
@@ -325,8 +325,20 @@ def _small(targets: Sequence[str], positions: Mapping[str, np.ndarray]) -> list[
 
 
 def _cones(graph: nx.DiGraph[Node], targets: Sequence[str], codes: Codes) -> dict[str, np.ndarray]:
-    """The positions (in ``codes``) of the components of each target's cone."""
-    return dict(zip(targets, cones(graph, targets, codes.coding.ids), strict=True))
+    """The positions (in ``codes``) of the components of each target's cone (kept on the graph: :func:`cones.kept`)."""
+    return dict(zip(targets, cones.kept(graph, targets, codes.coding.ids), strict=True))
+
+
+def prepare(graph: nx.DiGraph[Node]) -> dict[Node, frozenset[str]]:
+    """Work out what an audit of the services reads first, and the rest of a review reads too, keeping it on
+    the graph: the single failures of every node (:func:`_singles`) and the services' cones (:func:`_cones`,
+    in the inventory's order).  A worker forked afterwards finds them there.  The single failures of the
+    services (:func:`singles_of`) are returned.
+    """
+    inventory: Inventory = graph.graph["inventory"]
+    services = inventory.services()
+    cones.kept(graph, services, tuple(inventory.components))
+    return singles_of(graph, services)
 
 
 def _chances(inventory: Inventory) -> dict[str, float]:
@@ -472,7 +484,8 @@ class Codes:
 
     def chances(self, table: np.ndarray) -> np.ndarray:
         """The chance of each set of a family, by its table of positions (:meth:`Coding.decode`)."""
-        return math.prod(self.q[column] for column in table.T)  # a row's product, column by column
+        chances: np.ndarray = math.prod(self.q[column] for column in table.T)  # a row's product, column by column
+        return chances
 
     @cached_property
     def ranks(self) -> np.ndarray:
@@ -811,10 +824,15 @@ def _singles(graph: nx.DiGraph[Node], found: dict[Node, frozenset[str]] | None =
     return found
 
 
+def singles_of(graph: nx.DiGraph[Node], targets: list[str]) -> dict[Node, frozenset[str]]:
+    """``single_failures(graph, targets)``, read from those of every node (:func:`_singles`)."""
+    every = _singles(graph)
+    return {node: every[node] for node in cone(graph, targets)}
+
+
 def _spofs(graph: nx.DiGraph[Node], targets: list[str]) -> tuple[dict[Node, frozenset[str]], dict[str, Any]]:
     """The single failures of every node (:func:`_singles`), and :func:`spof.spof` of the targets."""
-    every = _singles(graph)
-    return every, spof.spof(graph, targets, singles={node: every[node] for node in cone(graph, targets)})
+    return _singles(graph), spof.spof(graph, targets, singles=singles_of(graph, targets))
 
 
 def _distance(a: str, b: str) -> int:

@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 import networkx as nx
 import numpy as np
 
-from graphanalyzer.analysis.cones import cones
+from graphanalyzer.analysis import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
@@ -68,21 +68,24 @@ EXPLAIN = {
 
 
 def complexity(
-    graph: nx.DiGraph[Node], found: dict[str, Any] | None = None, workers: int | None = None
+    graph: nx.DiGraph[Node],
+    found: dict[str, Any] | None = None,
+    workers: int | None = None,
+    apart: Callable[[], Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
     """The Rube Goldberg report's numbers: per service, estate-wide, and a verdict.
 
     ``found`` is the estate's ``spof`` result, when the caller has it already.
     ``workers``: the processes that share the work (:mod:`workers`); by default one
     per processor when the graph is large (:func:`workers.share`), else one.
+    ``apart`` gives what :data:`APART` finds, in its order, when the caller has it found elsewhere.
     """
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
-    # The cycles and the repeated patterns need nothing else: a worker finds them while this process finds SPOFs.
-    finders: list[Callable[[nx.DiGraph[Node]], Any]] = [cycles, repeated]
-    aside = Shared(lambda find: find(graph), finders, share(len(graph)) if workers is None else workers)
+    if apart is None:  # they need nothing else: a worker finds them while this process finds SPOFs
+        apart = Shared(lambda find: find(graph), APART, share(len(graph)) if workers is None else workers).results
     found = found or spof(graph)
-    loops, patterns = aside.results()
+    loops, patterns = apart()
     on_cycle = {m for cycle in loops for m in cycle}
     behind_illusion = {g["group_of"] for g in found["illusory_redundancy"]}
     per_service, (cycle, illusory) = _measured(graph, found, services, (on_cycle, behind_illusion))
@@ -134,15 +137,15 @@ def _measured(
         for sid in entry["breaks"]:
             if sid in spofs:
                 spofs[sid].append(entry["component"])
-    nodes, _, _ = internals(graph)
+    inventory: Inventory = graph.graph["inventory"]
     reached = cone(graph, services)
     sets = list(sets_below(graph, reached))
     depth = _depths(graph, sets)
-    order = [node for node in nodes if node in reached and not is_gate(node)]
+    order = tuple(inventory.components)  # as the audit reads them: a review finds them once (:func:`cones.kept`)
     masks = [np.array([node in chosen for node in order], dtype=np.bool_) for chosen in marked]
     meeting = [0] * len(masks)
     per_service: dict[str, Any] = {}
-    for sid, rows in zip(services, cones(graph, services, order, sets), strict=True):
+    for sid, rows in zip(services, cones.kept(graph, services, order, sets), strict=True):
         support = len(rows) - 1
         chain = depth[sid] - 1
         per_service[sid] = {
@@ -205,6 +208,10 @@ def repeated(graph: nx.DiGraph[Node]) -> list[dict[str, Any]]:
         groups.setdefault(key, []).append(container)
         sizes[key] = len(inside)
     return alike(groups, sizes)
+
+
+#: What the numbers need beside the SPOFs, found from the graph alone: its cycles and repeated patterns.
+APART: tuple[Callable[[nx.DiGraph[Node]], Any], ...] = (cycles, repeated)
 
 
 def alike(groups: dict[tuple[str, str], list[str]], sizes: dict[tuple[str, str], int]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ caller chooses.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -75,6 +76,25 @@ def cones(
                 for member in members:
                     bits[member] = value
         yield from _read_out(bits, len(chunk), order)
+
+
+def kept(
+    graph: nx.DiGraph[Node], targets: Sequence[Node], order: Sequence[Node], sets: Sequence[set[Node]] | None = None
+) -> list[Index]:
+    """:func:`cones` as a list, worked out once per graph, targets and order and kept on the graph (graphs are
+    read-only): the audit and the complexity of one review read the same cones.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"h": Component("h", "host"), "s": Component("s", "service", requires=("h",))}))
+    >>> kept(g, ["s"], ["h", "s"])[0].tolist(), kept(g, ["s"], ["h", "s"]) is kept(g, ["s"], ["h", "s"])
+    ([0, 1], True)
+    """
+    key = (tuple(targets), tuple(order))
+    found: tuple[Any, list[Index]] | None = graph.graph.get("cones")
+    if found is None or found[0] != key:
+        found = graph.graph["cones"] = (key, list(cones(graph, targets, order, sets)))
+    return found[1]
 
 
 def _read_out(bits: dict[Node, int], count: int, order: Sequence[Node]) -> Iterator[Index]:

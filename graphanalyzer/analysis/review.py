@@ -40,7 +40,7 @@ import networkx as nx
 
 from graphanalyzer import __version__
 from graphanalyzer.analysis import audit, domains
-from graphanalyzer.analysis.complexity import blast_radius, complexity
+from graphanalyzer.analysis.complexity import APART, blast_radius, complexity
 from graphanalyzer.analysis.spof import spof
 from graphanalyzer.analysis.unplug import unplug
 from graphanalyzer.graph import Node, internals
@@ -77,13 +77,18 @@ def review(
     kept = audit.kept(graph, None, AUDITED) if inventory.services() else None
     found: dict[str, Any] | None = kept.result if kept is not None else None
     if kept is None and inventory.services():
-        # A worker audits while this process works out the rest; the failure domains, in parts, go to whichever
-        # is free first.
+        # The failure domains (in parts), the cycles and the repeated patterns need nothing else: a worker starts
+        # on them while this process works out what the audit and the rest both read (:func:`audit.prepare`); then
+        # a worker audits while this process works out the rest, taking what the first has not begun.
         parts, merged = domains.divided(graph, parts=DOMAIN_PARTS)
-        jobs = [lambda: audit.remembered(graph, None, AUDITED).result, *parts]
-        aside = cache(Shared(lambda job: job(), jobs, 2 if shared else 1).results)
-        rest = _rest(graph, drawing, lambda job: job, lambda: merged(aside()[1:]))
-        found = aside()[0]
+        jobs: list[Callable[[], Any]] = [*parts, *(partial(find, graph) for find in APART)]
+        done = cache(Shared(lambda job: job(), jobs, 2 if shared else 1).results)
+        singles = audit.prepare(graph)
+        audited = (started if shared else cache)(lambda: audit.remembered(graph, None, AUDITED).result)
+        rest = _rest(
+            graph, drawing, lambda job: job, lambda: merged(done()[: len(parts)]), singles, lambda: done()[len(parts) :]
+        )
+        found = audited()
     else:
         begin = started if shared else lambda job: job
         rest = _rest(graph, drawing, begin, begin(lambda: domains.matrix(graph)))
@@ -103,19 +108,23 @@ def _rest(
     drawing: Callable[[dict[str, Any]], Any] | None,
     begin: Callable[[Callable[[], Any]], Callable[[], Any]],
     failure_domains: Callable[[], Any],
+    singles: dict[Node, frozenset[str]] | None = None,
+    apart: Callable[[], list[Any]] | None = None,
 ) -> dict[str, Any]:
     """The review beside the audit: findings, failure domains (``failure_domains`` gives them), SPOFs,
     complexity, what if (and the picture).
 
     ``begin`` starts a job and returns what gives its result: :func:`workers.started` works out the
-    picture and the "what if" cases once the SPOFs are known, beside the rest."""
-    found = spof(graph, order=2)
+    picture and the "what if" cases once the SPOFs are known, beside the rest.  ``singles``: the
+    services' single failures, and ``apart``, what gives the cycles and repeated patterns, when they
+    are known (:func:`spof.spof`, :func:`complexity.complexity`)."""
+    found = spof(graph, order=2, singles=singles)
     picture = begin(lambda: drawing(found)) if drawing is not None else None
     said = findings(graph, found)
     fixable = {cid for f in said["fix"] for cid in f["components"]}
     ranked = sorted(blast_radius(found), key=lambda e: e["component"] not in fixable)  # stable: by radius
     what_if = [begin(partial(_what_if, graph, entry["component"])) for entry in ranked[:WHAT_IF]]
-    measured = complexity(graph, found)
+    measured = complexity(graph, found, apart=apart)
     explained = [job() for job in what_if]
     drawn = picture() if picture is not None else None
     result = {
