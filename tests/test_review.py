@@ -265,6 +265,17 @@ def test_big_estates_collapse_by_themselves(tmp_path: Path) -> None:
     assert json.loads(by_rack.stdout)["level"] in ("room", "site", "summary")
 
 
+def test_a_level_is_drawn_when_its_boxes_just_fit() -> None:
+    """Components in nothing are a box each at any level but the summary: a level is given up unseen only when
+    they alone are too many, and one whose boxes are exactly as many as allowed is drawn."""
+    components = {f"r{n}": Component(f"r{n}", "rack") for n in range(3)}
+    components |= {f"h{n}": Component(f"h{n}", "host", container=f"r{n % 3}") for n in range(9)}
+    components |= {f"s{n}": Component(f"s{n}", "service", requires=(f"h{n}",)) for n in range(9)}
+    graph = build(Inventory("x", components))  # 12 in nothing (3 racks, 9 services); by rack, 12 boxes
+    assert draw(graph, max_nodes=12).level == "rack"
+    assert draw(graph, max_nodes=11).level == "summary"
+
+
 def test_a_big_estate_shows_where_its_risk_is(tmp_path: Path) -> None:
     estate = tmp_path / "estate.yaml"
     assert run_cli("generate", "-n", "10000", "-s", "1", "-o", str(estate)).returncode == 0

@@ -205,11 +205,14 @@ def draw(
     )
 
     built: dict[str | None, tuple[dict[str, str], pydot.Dot, int]] = {}  # by level: boxes, drawing, size
+    alone = sum(inventory.components[cid].container is None for cid in shown)  # a box each, at any level but summary
 
     def attempt(at: str | None, final: bool) -> tuple[str, int, int]:
         """The DOT text (when ``final``), size and boxes of the picture at level ``at``; a level's picture
         is built once, and takes the caption as it stands when its text is asked for."""
         if at not in built:
+            if at != "summary" and alone > max_nodes:  # too big already, without collapsing to see
+                return "", alone, alone
             for reps in _collapse(inventory, shown, at, focus, risk):
                 boxes = len(set(reps.values()))
                 if boxes <= max_nodes or at != "summary":
