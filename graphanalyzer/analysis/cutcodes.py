@@ -303,9 +303,14 @@ def minimal(codes: np.ndarray, coding: Coding) -> np.ndarray:
         hit[first[ones]] = True
         hit[pad] = False
         keep = ones | ~(hit[first] | hit[second] | hit[third])
-    pairs = codes[~ones & ~threes & keep]
+    twos = ~ones & ~threes & keep
+    pairs = codes[twos]
     if len(pairs) and threes.any():  # a set of three holding a pair goes
         rows = np.flatnonzero(threes & keep)
+        paired = np.zeros(pad + 1, dtype=np.int8)  # in a pair: only a set of three with two such can hold one
+        paired[first[twos]] = 1
+        paired[second[twos]] = 1
+        rows = rows[paired[first[rows]] + paired[second[rows]] + paired[third[rows]] >= 2]
         a, b, c = first[rows], second[rows], third[rows]
         held = among(coding.pair(a, b), pairs) | among(coding.pair(a, c), pairs) | among(coding.pair(b, c), pairs)
         keep[rows[held]] = False
