@@ -40,6 +40,9 @@ if TYPE_CHECKING:  # NetworkX is imported when a graph is built: validate often 
 
 Node = str | tuple[str, int]
 _NEEDS, _MEMBER, _IN = {"via": "needs"}, {"via": "member"}, {"via": "in"}
+#: A cone of more than this fraction of a graph reads the strongly connected sets kept on the graph, when they
+#: are (:func:`sets_first`): picking its own out of them costs less than finding them anew.
+KEPT_FROM = 16
 
 
 def build(inventory: Inventory, only: set[str] | None = None) -> nx.DiGraph[Node]:
@@ -253,11 +256,18 @@ def _unpeeled(succ: dict[Any, Any], pred: dict[Any, Any]) -> set[Any]:
 
 
 def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterator[set[Node]]:
-    """Strongly connected sets of the graph (those in ``cone``), each after all it needs."""
+    """Strongly connected sets of the graph (those in ``cone``), each after all it needs.
+
+    The whole graph's are found once and kept on it (graphs are read-only): a cone
+    reads them when it is most of the graph, or when they are kept already and the cone
+    is more than a :data:`KEPT_FROM`-th of it (the analyses of one review ask about the
+    same large cones); a small cone gets Tarjan's algorithm on it alone.
+    """
     # Tarjan's algorithm (as NetworkX implements it) emits a set only after every set
     # reachable from it; edges point to what a node needs, so requirements come first.
     # A strongly connected set lies wholly inside a cone or wholly outside it.
-    if cone is None or 2 * len(cone) > graph.number_of_nodes():
+    size = graph.number_of_nodes()
+    if cone is None or 2 * len(cone) > size or ("sets_first" in graph.graph and KEPT_FROM * len(cone) > size):
         import networkx as nx
 
         # The same for every analysis of a graph: found once (graphs are read-only).

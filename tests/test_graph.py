@@ -102,6 +102,25 @@ def test_a_small_cone_gives_the_sets_of_the_whole_graph_requirements_first() -> 
 
 
 @given(inventories(with_text=False), st.data())
+def test_a_cones_sets_are_the_whole_graphs_there_requirements_first_whether_those_are_kept_or_not(
+    inventory: Inventory, data: st.DataObject
+) -> None:
+    from graphanalyzer.graph import cone, sets_first
+
+    graph = build(inventory)
+    wanted = cone(graph, data.draw(st.sets(st.sampled_from(list(graph)), min_size=1)))
+    alone = list(sets_first(graph, wanted))  # nothing kept yet: its own, unless it is most of the graph
+    assert "sets_first" in graph.graph or 2 * len(wanted) <= len(graph)
+    whole = [members for members in sets_first(graph) if members <= wanted]  # now kept on the graph
+    for found in (alone, list(sets_first(graph, wanted))):
+        assert len(found) == len(whole) and set(map(frozenset, found)) == set(map(frozenset, whole))
+        seen: set[object] = set()
+        for members in found:
+            assert all(need in seen or need in members for m in members for need in graph.successors(m))
+            seen |= members
+
+
+@given(inventories(with_text=False), st.data())
 def test_build_of_some_components_is_the_subgraph_of_them_and_their_gates(inventory: Inventory, data) -> None:  # type: ignore[no-untyped-def]
     from graphanalyzer.graph import build
 

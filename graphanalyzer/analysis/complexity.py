@@ -43,7 +43,7 @@ import numpy as np
 from graphanalyzer.analysis import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_below
+from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
 from graphanalyzer.model import Inventory
 from graphanalyzer.workers import Shared, share
 
@@ -139,7 +139,7 @@ def _measured(
                 spofs[sid].append(entry["component"])
     inventory: Inventory = graph.graph["inventory"]
     reached = cone(graph, services)
-    sets = list(sets_below(graph, reached))
+    sets = list(sets_first(graph, reached))
     depth = _depths(graph, sets)
     order = tuple(inventory.components)  # as the audit reads them: a review finds them once (:func:`cones.kept`)
     masks = [np.array([node in chosen for node in order], dtype=np.bool_) for chosen in marked]

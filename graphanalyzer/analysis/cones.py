@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from graphanalyzer.graph import Node, cone, internals, sets_below
+from graphanalyzer.graph import Node, cone, internals, sets_first
 
 Index = npt.NDArray[np.int64]
 
@@ -54,12 +54,12 @@ def cones(
     components only, say); so are nodes of ``order`` that no target needs.
     Equal to ``sorted(order.index(n) for n in cone(graph, [target]) if n in order)``.
     ``sets``: the strongly connected sets of the targets' cone, requirements first
-    (:func:`~graphanalyzer.graph.sets_below`), when the caller has them already.
+    (:func:`~graphanalyzer.graph.sets_first`), when the caller has them already.
     """
     targets = list(targets)
     _, _, pred = internals(graph)
     if sets is None:
-        sets = list(sets_below(graph, cone(graph, targets)))
+        sets = list(sets_first(graph, cone(graph, targets)))
     needers_first = sets[::-1]
     for start in range(0, len(targets), CHUNK):
         chunk = targets[start : start + CHUNK]
