@@ -190,7 +190,7 @@ def run(
     # and workers give the first half its verdicts by the bound while this process finds the second's, then join.
     small = _small(chosen, positions)
     jobs: list[Callable[[], Any]] = [partial(exact.unavailabilities, graph, [t], EXACT_NODES) for t in small]
-    jobs += [partial(_spofs, graph, chosen), partial(capacity.headroom, graph)]
+    jobs.append(partial(_spofs, graph, chosen))
     drawn: Shared[Callable[[], Any], Any] = Shared(lambda job: job(), jobs, workers)
     tried = set(small)
     families: dict[Node, np.ndarray] = {}
@@ -201,7 +201,7 @@ def run(
         some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
         bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
     services = {t: v for shared in bounded for part in shared.results() for t, v in part.items()}
-    *diagrams, (every, single), room = drawn.results()
+    *diagrams, (every, single, room) = drawn.results()
     found_exactly = {t: q for one in diagrams for t, q in one.items()}
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
@@ -830,9 +830,13 @@ def singles_of(graph: nx.DiGraph[Node], targets: list[str]) -> dict[Node, frozen
     return {node: every[node] for node in cone(graph, targets)}
 
 
-def _spofs(graph: nx.DiGraph[Node], targets: list[str]) -> tuple[dict[Node, frozenset[str]], dict[str, Any]]:
-    """The single failures of every node (:func:`_singles`), and :func:`spof.spof` of the targets."""
-    return _singles(graph), spof.spof(graph, targets, singles=singles_of(graph, targets))
+def _spofs(
+    graph: nx.DiGraph[Node], targets: list[str]
+) -> tuple[dict[Node, frozenset[str]], dict[str, Any], dict[str, Any]]:
+    """The single failures of every node (:func:`_singles`), and what reads them: :func:`spof.spof` of the
+    targets and the capacity headroom (:func:`capacity.headroom`)."""
+    every = _singles(graph)
+    return every, spof.spof(graph, targets, singles=singles_of(graph, targets)), capacity.headroom(graph, every)
 
 
 def _distance(a: str, b: str) -> int:

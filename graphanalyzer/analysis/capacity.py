@@ -10,9 +10,9 @@ with a demand, how much it has to spare:
 * ``tolerates``: N+k — the most members it can lose, the largest first, and still
   meet the demand with enough members for its quorum (-1: short even with all up);
 * ``fragile_to``: the failure domains (sites, rooms, racks, power, carriers) whose
-  loss alone takes it below demand, found by unplugging each domain its members
-  stand in or need, with the one failure engine (none for a group that is short
-  with nothing lost).
+  loss alone takes it below demand: what losing one takes down is what it is a
+  single failure of, as the one failure engine finds them (none for a group that
+  is short with nothing lost).
 
 >>> from graphanalyzer.model import Component, Group, Inventory
 >>> from graphanalyzer.graph import build
@@ -30,11 +30,13 @@ with a demand, how much it has to spare:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.analysis.failure import DOWN, UP, State, propagate
+from graphanalyzer.analysis.cutsets import single_failures
+from graphanalyzer.analysis.failure import DOWN, UP, State
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, cone, internals
 from graphanalyzer.model import Group, Inventory, Number
@@ -83,32 +85,34 @@ def tolerates(group: Group, capacities: list[Number]) -> int:
     return lost
 
 
-def headroom(graph: nx.DiGraph[Node]) -> dict[str, Any]:
+def headroom(graph: nx.DiGraph[Node], singles: Mapping[Node, frozenset[str]] | None = None) -> dict[str, Any]:
     """Every group with a demand: its capacity, N+k, and the failure domains it cannot lose.
 
-    Each failure domain that some such group needs is unplugged once, and every
-    group its cascade takes below demand is marked: the work is the sum of the
-    domains' cascades.
+    Losing a failure domain alone takes down exactly the members it is a single
+    failure of (:func:`~graphanalyzer.analysis.cutsets.single_failures`; ``singles``:
+    those of every node of the groups' cones, when the caller has them), so each
+    group weighs only the domains among its members' single failures: the work is
+    the size of those, not a cascade per domain.
     """
-    nodes, _, _ = internals(graph)
+    nodes, succ, _ = internals(graph)
     inventory: Inventory = graph.graph["inventory"]
     demanding = {
         gate: data["gate"] for gate, data in nodes.items() if data.get("gate") and data["gate"].demand is not None
     }
-    fragile: dict[Node, list[str]] = {gate: [] for gate in demanding}
-    reached = cone(graph, demanding)
-    for domain in inventory.components:
-        if domain not in reached or inventory.components[domain].kind not in DOMAINS:
-            continue
-        states = propagate(graph, [domain])
-        for node in states:
-            group = demanding.get(node)
-            if group is not None and group.demand is not None and surviving(graph, node, states) < group.demand:
-                fragile[node].append(domain)
+    if singles is None:
+        singles = single_failures(graph, demanding)
+    place = {cid: n for n, cid in enumerate(inventory.components)}
     groups = []
     for gate, group in demanding.items():
         capacities = [inventory.components[m].capacity or 0 for m in group.members]
-        short = sum(capacities) < (group.demand or 0)  # below demand with nothing lost: no domain "takes" it there
+        fragile = []
+        if sum(capacities) >= (group.demand or 0):  # below demand with nothing lost: no domain "takes" it there
+            members = succ[gate]
+            lost = {cid for m in members for cid in singles[m] if inventory.components[cid].kind in DOMAINS}
+            for domain in sorted(lost, key=place.__getitem__):
+                alive = sum(nodes[m]["component"].capacity or 0 for m in members if domain not in singles[m])
+                if alive < (group.demand or 0):
+                    fragile.append(domain)
         groups.append(
             {
                 "service": gate[0],
@@ -116,7 +120,7 @@ def headroom(graph: nx.DiGraph[Node]) -> dict[str, Any]:
                 "demand": group.demand,
                 "capacity": sum(capacities),
                 "tolerates": tolerates(group, capacities),
-                "fragile_to": [] if short else fragile[gate],
+                "fragile_to": fragile,
             }
         )
     return {"groups": groups}
