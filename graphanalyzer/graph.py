@@ -40,8 +40,8 @@ if TYPE_CHECKING:  # NetworkX is imported when a graph is built: validate often 
 
 Node = str | tuple[str, int]
 _NEEDS, _MEMBER, _IN = {"via": "needs"}, {"via": "member"}, {"via": "in"}
-#: A cone of more than this fraction of a graph reads the strongly connected sets kept on the graph, when they
-#: are (:func:`sets_first`): picking its own out of them costs less than finding them anew.
+#: A cone holding more than one KEPT_FROM-th of a graph's nodes reads the strongly connected sets kept on the
+#: graph, when they are (:func:`sets_first`): picking its own out of them costs less than finding them anew.
 KEPT_FROM = 16
 
 
