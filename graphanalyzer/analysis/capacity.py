@@ -110,8 +110,8 @@ def headroom(graph: nx.DiGraph[Node], singles: Mapping[Node, frozenset[str]] | N
             members = succ[gate]
             lost = {cid for m in members for cid in singles[m] if inventory.components[cid].kind in DOMAINS}
             for domain in sorted(lost, key=place.__getitem__):
-                alive = sum(nodes[m]["component"].capacity or 0 for m in members if domain not in singles[m])
-                if alive < (group.demand or 0):
+                down = {m: DOWN for m in members if domain in singles[m]}  # what losing it alone takes down
+                if surviving(graph, gate, down) < (group.demand or 0):
                     fragile.append(domain)
         groups.append(
             {
