@@ -78,6 +78,9 @@ MOST_OVERLAPS = 5_000
 MOST_GROUPS = 12
 #: Components the fixes of one audit may add (peers), coded beside those of the design.
 ROOM = 1024
+#: The slices of the targets each process of an audit takes its verdicts in, one at a time as it comes free: the
+#: finer, the less one waits for another at the end.
+PARTS = 8
 #: An audit whose targets' cones hold this many components in all (counted once per target) shares its work.
 SHARED_FROM = 10_000
 #: Kinds a fix may add a peer of, or a second one to need: interchangeable infrastructure.
@@ -199,7 +202,8 @@ def run(
         families = cut_set_codes(graph, half, codes.coding, known=families)
         large = [t for t in half if t not in tried]
         some = partial(verdicts, graph, families=families, codes=codes, positions=positions, found={})
-        bounded.append(Shared(some, [large[k :: 2 * workers] for k in range(min(2 * workers, len(large)))], workers))
+        parts = min(PARTS * workers, len(large))
+        bounded.append(Shared(some, [large[k::parts] for k in range(parts)], workers))
     services = {t: v for shared in bounded for part in shared.results() for t, v in part.items()}
     *diagrams, (every, single, room) = drawn.results()
     found_exactly = {t: q for one in diagrams for t, q in one.items()}
