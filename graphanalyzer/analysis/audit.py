@@ -209,7 +209,7 @@ def run(
     found_exactly = {t: q for one in diagrams for t, q in one.items()}
     services.update(verdicts(graph, small, families, codes, positions, found_exactly))
     services = {t: services[t] for t in chosen}
-    _singles(graph, every)  # kept for the fixes (in every worker they fork)
+    every = _singles(graph, every)  # kept for the fixes (in every worker they fork)
     breaks = {entry["component"]: set(entry["breaks"]) for entry in single["spofs"]}
     found = findings(graph, single, services, room)
     before = Before(services, breaks, families, codes, every)
@@ -836,11 +836,14 @@ def singles_of(graph: nx.DiGraph[Node], targets: list[str]) -> dict[Node, frozen
 
 def _spofs(
     graph: nx.DiGraph[Node], targets: list[str]
-) -> tuple[dict[Node, frozenset[str]], dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[Node, frozenset[str]] | None, dict[str, Any], dict[str, Any]]:
     """The single failures of every node (:func:`_singles`), and what reads them: :func:`spof.spof` of the
-    targets and the capacity headroom (:func:`capacity.headroom`)."""
+    targets and the capacity headroom (:func:`capacity.headroom`).  The single failures are None when they
+    were kept on the graph already (:func:`prepare`): a worker need not send back what its parent has."""
+    known = "single_failures" in graph.graph
     every = _singles(graph)
-    return every, spof.spof(graph, targets, singles=singles_of(graph, targets)), capacity.headroom(graph, every)
+    found = spof.spof(graph, targets, singles=singles_of(graph, targets))
+    return (None if known else every), found, capacity.headroom(graph, every)
 
 
 def _distance(a: str, b: str) -> int:
