@@ -8,6 +8,7 @@ import math
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from graphanalyzer.analysis.spof import spof
 from graphanalyzer.cli import resolve
 from graphanalyzer.dump import dumps
 from graphanalyzer.generate import generate
-from graphanalyzer.graph import build, load
+from graphanalyzer.graph import Node, build, load
 from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render.markdown import cell
 from graphanalyzer.render.mef import fault_tree
@@ -191,6 +192,58 @@ def test_a_quorum_in_one_rack_is_fixed_by_moving_enough_members() -> None:
     assert risk["kind"] == "illusory"
     assert risk["fix"]["description"].count("move") == 2
     assert risk["fix"]["gain"]["spofs_removed"] == ["rack-2"]
+
+
+def _shared_culprits() -> Inventory:
+    """rack-a and feed-1 each defeat the groups of two services, and feed-3 alone takes down two services: a
+    fix of one group, or of one host's power, reaches one service only."""
+    components = {
+        **{cid: Component(cid, "rack") for cid in ("rack-a", "rack-b", "rack-c")},
+        **{cid: Component(cid, "power") for cid in ("feed-1", "feed-2", "feed-3")},
+        **{f"h{i}": Component(f"h{i}", "host", container="rack-a", requires=("feed-1",)) for i in (1, 2, 3, 4)},
+        **{f"h{i}": Component(f"h{i}", "host", container="rack-b", requires=("feed-3",)) for i in (5, 6)},
+        "svc-1": Component("svc-1", "service", requires=(Group(("h1", "h2")),)),
+        "svc-2": Component("svc-2", "service", requires=(Group(("h3", "h4")),)),
+        "svc-3": Component("svc-3", "service", requires=("h5",)),
+        "svc-4": Component("svc-4", "service", requires=("h6",)),
+    }
+    return Inventory("shared", components)
+
+
+def test_a_fix_that_cannot_reach_its_finding_is_rejected_as_the_full_verification_rejects_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graph = build(_shared_culprits())
+    unreached = audit._unreached
+    fired = []
+
+    def counted(finding: dict[str, Any], above: set[Node]) -> bool:
+        fired.append((finding["kind"], unreached(finding, above)))
+        return fired[-1][1]
+
+    monkeypatch.setattr(audit, "_unreached", counted)
+    quick = audit.run(graph, top=0, workers=1)
+    monkeypatch.setattr(audit, "_unreached", lambda finding, above: False)
+    full = audit.run(graph, top=0, workers=1)
+    assert quick.result == full.result and quick.fixes == full.fixes
+    # a move of one group's member, and a second power for one host, each reach one service of two
+    assert {("illusory", True), ("spof", True)} <= set(fired)
+    assert {r["kind"] for r in quick.result["risks"] if r["fix"]} == {"spof", "illusory"}
+
+
+@settings(max_examples=40)
+@given(inventories(max_components=8, with_text=False))
+def test_the_shortcut_of_the_fix_verification_changes_no_audit(inventory: Inventory) -> None:
+    graph = build(inventory)
+    targets = list(inventory.components)[:3]
+    quick = audit.run(graph, targets, top=0)
+    original = audit._unreached
+    try:
+        audit._unreached = lambda finding, above: False  # type: ignore[assignment]
+        full = audit.run(graph, targets, top=0)
+    finally:
+        audit._unreached = original
+    assert quick.result == full.result and quick.fixes == full.fixes
 
 
 def test_release_risks_are_audited_with_the_times_the_fan_out_model_computes() -> None:

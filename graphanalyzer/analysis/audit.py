@@ -993,6 +993,8 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
     affected = [s for s in services if s in above]
     if not affected:
         return None
+    if _unreached(finding, above):
+        return None
     sub = _restricted(fixed, affected)
     after_graph = build(sub)
     if finding["kind"] in ("spof", "illusory") and finding["components"][0] in after_graph:
@@ -1050,6 +1052,22 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
         "availability": availability,
         "downtime_minutes_per_year": sum((a - b) * MINUTES_PER_YEAR for b, a in availability.values()),
     }
+
+
+def _unreached(finding: dict[str, Any], above: set[Node]) -> bool:
+    """Whether a SPOF or defeated redundancy stays, as the change reaches none of what it is about (``above``:
+    what needs a changed component).  Whatever needs no changed component keeps its single failures, and so
+    its findings: a service the culprit took down, or an owner whose group it defeated, that the change
+    cannot reach is one it still does (:func:`verify` would find so on the changed design).
+
+    >>> _unreached({"kind": "illusory", "groups": ["db", "app"]}, {"db", "host-1"})
+    True
+    """
+    if finding["kind"] == "spof":
+        return not above.issuperset(finding["breaks"])
+    if finding["kind"] == "illusory":
+        return not above.issuperset(finding["groups"])
+    return False
 
 
 def _restricted(inventory: Inventory, targets: list[str]) -> Inventory:
