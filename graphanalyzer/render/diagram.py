@@ -204,7 +204,7 @@ def draw(
         focus,
     )
 
-    built: dict[str | None, tuple[dict[str, str], pydot.Dot, int]] = {}  # by level: boxes, drawing, size
+    built: dict[str | None, tuple[_Wiring, pydot.Dot, int]] = {}  # by level: boxes and edges, drawing, size
     alone = sum(inventory.components[cid].container is None for cid in shown)  # a box each, at any level but summary
 
     def attempt(at: str | None, final: bool) -> tuple[str, int, int]:
@@ -223,14 +223,16 @@ def draw(
                 reps = _alike(facts, reps)
                 if not facts.cycle_of:  # cycles are drawn between boxes of one component or few, not in a summary
                     facts.cycle_of.update(_cycles(graph))
-            built[at] = (reps, *_dot(facts, reps, at, rankdir or "LR"))
-        reps, drawing, size = built[at]
+            wired = _wiring(facts, reps, at)
+            built[at] = (wired, *_dot(facts, wired, rankdir or "LR"))
+        wired, drawing, size = built[at]
+        reps = wired.reps
         if not final:
             return "", size, len(set(reps.values()))
         drawing.set("label", _wrapped(caption))
         dot: str = drawing.to_string()
         if layout is not None and rankdir is None:
-            upright, _ = _dot(facts, reps, at, "TB")
+            upright, _ = _dot(facts, wired, "TB")
             upright.set("label", _wrapped(caption))
             text = upright.to_string()
             if _fit(layout(text)) > _fit(layout(dot)):
@@ -434,9 +436,24 @@ def _caption(facts: _Facts, shown: list[str]) -> str:
     )
 
 
-def _dot(facts: _Facts, reps: dict[str, str], level: str | None, rankdir: str) -> tuple[pydot.Dot, int]:
-    """The drawing, its caption (``label``) left for the caller to set, and its size: boxes and junctions,
-    plus a third of the edges."""
+@dataclass(frozen=True)
+class _Wiring:
+    """A picture's boxes (by what each stands for), where each is drawn (inside which box), its heat, and its
+    junctions and edges: all but the direction it flows in (:func:`_dot` draws it either way)."""
+
+    reps: dict[str, str]
+    level: str | None
+    boxes: dict[str, _Box]
+    parents: dict[str, str | None]
+    children: dict[str | None, list[str]]
+    heat: dict[str, float]
+    junctions: dict[tuple[str, tuple[str, ...]], _Junction]
+    edges: dict[tuple[str, str], _Edge]
+
+
+def _wiring(facts: _Facts, reps: dict[str, str], level: str | None) -> _Wiring:
+    """The boxes of ``reps`` (component -> the box it is drawn in), nested, and the junctions and edges
+    between them."""
     graph, components = facts.graph, facts.inventory.components
     nodes, succ, _ = internals(graph)
     summary = level == "summary"
@@ -459,10 +476,76 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, rankdir: str) -
             walk = components[walk].container
         return None
 
+    parents = {rep: parent(rep) for rep in boxes}
     children: dict[str | None, list[str]] = {}
     for rep in boxes:
-        children.setdefault(parent(rep), []).append(rep)
+        children.setdefault(parents[rep], []).append(rep)
     heat = _heat(facts, boxes) if level is not None else {}
+    reasons = _reasons(facts, reps)
+    junctions: dict[tuple[str, tuple[str, ...]], _Junction] = {}
+    edges: dict[tuple[str, str], _Edge] = {}
+
+    inside: dict[str, set[str]] = {}
+
+    def around(rep: str) -> set[str]:
+        """The clusters a box is drawn inside."""
+        if rep not in inside:
+            found = inside[rep] = set()
+            walk = parents[rep] if rep in boxes else None
+            while walk is not None:
+                found.add(walk)
+                walk = parents[walk]
+        return inside[rep]
+
+    def connect(tail: str, head: str, kind: str, path: State | None, cycle: bool) -> None:
+        if head in around(tail) or tail in around(head):  # what stands inside needs its container: the nesting says so
+            return
+        edge = edges.setdefault((tail, head), _Edge(kind))
+        if path is not None and (edge.path is None or path > edge.path):
+            edge.path = path
+        edge.cycle = edge.cycle or cycle
+
+    for cid, rep in reps.items():
+        for requirement in succ[cid]:
+            cyclic = facts.cycle_of.get(cid) is not None and facts.cycle_of.get(cid) == facts.cycle_of.get(requirement)
+            if not is_gate(requirement):
+                target = reps.get(requirement)  # type: ignore[arg-type]
+                if target is not None and target != rep and components[cid].container != requirement:
+                    connect(rep, target, "needs", reasons.get((cid, requirement)), cyclic)
+                continue
+            gate: Group = nodes[requirement]["gate"]
+            members = tuple(sorted({reps[m] for m in gate.members if m in reps}, key=natural))
+            if not members or members == (rep,):
+                continue
+            if summary:  # boxes of many components: their groups are drawn as plain requirements
+                through = reasons.get((cid, requirement))
+                for m in gate.members:
+                    if m in reps and reps[m] != rep:
+                        connect(rep, reps[m], "needs", through and reasons.get((requirement, m)), cyclic)
+                continue
+            text = "any" if gate.at_least == 1 else f"{gate.at_least} of {len(gate.members)}"
+            if gate.demand is not None:
+                text += f"\n{number(gate.demand)}"
+            junction = junctions.setdefault((text, members), _Junction(f"j{len(junctions) + 1}", text))
+            junction.owners.append(cid)
+            junction.gates.append(requirement)
+            junction.defeated.extend(facts.defeated.get((cid, gate.members), ()))
+            connect(rep, junction.name, "needs", reasons.get((cid, requirement)), cyclic)
+            for m in gate.members:
+                if m in reps and reps[m] != rep:
+                    on_cycle = facts.cycle_of.get(requirement) is not None and facts.cycle_of.get(
+                        requirement
+                    ) == facts.cycle_of.get(m)
+                    connect(junction.name, reps[m], "member", reasons.get((requirement, m)), on_cycle)
+    return _Wiring(reps, level, boxes, parents, children, heat, junctions, edges)
+
+
+def _dot(facts: _Facts, wired: _Wiring, rankdir: str) -> tuple[pydot.Dot, int]:
+    """The drawing, its caption (``label``) left for the caller to set, and its size: boxes and junctions,
+    plus a third of the edges."""
+    reps, boxes, parents, children, heat = wired.reps, wired.boxes, wired.parents, wired.children, wired.heat
+    junctions, edges = wired.junctions, wired.edges
+    summary = wired.level == "summary"
     dot = pydot.Dot(
         "estate",
         graph_type="digraph",
@@ -515,10 +598,10 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, rankdir: str) -
         chains = []
         for rep in involved:
             chain: list[str] = []
-            walk = parent(rep)
+            walk = parents[rep]
             while walk is not None:
                 chain.append(walk)
-                walk = parent(walk)
+                walk = parents[walk]
             chains.append(chain[::-1])
         common = None
         for level in zip(*chains, strict=False):
@@ -531,62 +614,6 @@ def _dot(facts: _Facts, reps: dict[str, str], level: str | None, rankdir: str) -
         """Where an edge to or from a box attaches: the box, or its cluster's anchor."""
         return (anchor[rep], {"cluster": f"cluster_c{boxes[rep].name}"}) if rep in anchor else (boxes[rep].name, {})
 
-    reasons = _reasons(facts, reps)
-    junctions: dict[tuple[str, tuple[str, ...]], _Junction] = {}
-    edges: dict[tuple[str, str], _Edge] = {}
-
-    inside: dict[str, set[str]] = {}
-
-    def around(rep: str) -> set[str]:
-        """The clusters a box is drawn inside."""
-        if rep not in inside:
-            found = inside[rep] = set()
-            walk = parent(rep) if rep in boxes else None
-            while walk is not None:
-                found.add(walk)
-                walk = parent(walk)
-        return inside[rep]
-
-    def connect(tail: str, head: str, kind: str, path: State | None, cycle: bool) -> None:
-        if head in around(tail) or tail in around(head):  # what stands inside needs its container: the nesting says so
-            return
-        edge = edges.setdefault((tail, head), _Edge(kind))
-        if path is not None and (edge.path is None or path > edge.path):
-            edge.path = path
-        edge.cycle = edge.cycle or cycle
-
-    for cid, rep in reps.items():
-        for requirement in succ[cid]:
-            cyclic = facts.cycle_of.get(cid) is not None and facts.cycle_of.get(cid) == facts.cycle_of.get(requirement)
-            if not is_gate(requirement):
-                target = reps.get(requirement)  # type: ignore[arg-type]
-                if target is not None and target != rep and components[cid].container != requirement:
-                    connect(rep, target, "needs", reasons.get((cid, requirement)), cyclic)
-                continue
-            gate: Group = nodes[requirement]["gate"]
-            members = tuple(sorted({reps[m] for m in gate.members if m in reps}, key=natural))
-            if not members or members == (rep,):
-                continue
-            if summary:  # boxes of many components: their groups are drawn as plain requirements
-                through = reasons.get((cid, requirement))
-                for m in gate.members:
-                    if m in reps and reps[m] != rep:
-                        connect(rep, reps[m], "needs", through and reasons.get((requirement, m)), cyclic)
-                continue
-            text = "any" if gate.at_least == 1 else f"{gate.at_least} of {len(gate.members)}"
-            if gate.demand is not None:
-                text += f"\n{number(gate.demand)}"
-            junction = junctions.setdefault((text, members), _Junction(f"j{len(junctions) + 1}", text))
-            junction.owners.append(cid)
-            junction.gates.append(requirement)
-            junction.defeated.extend(facts.defeated.get((cid, gate.members), ()))
-            connect(rep, junction.name, "needs", reasons.get((cid, requirement)), cyclic)
-            for m in gate.members:
-                if m in reps and reps[m] != rep:
-                    on_cycle = facts.cycle_of.get(requirement) is not None and facts.cycle_of.get(
-                        requirement
-                    ) == facts.cycle_of.get(m)
-                    connect(junction.name, reps[m], "member", reasons.get((requirement, m)), on_cycle)
     for junction in junctions.values():  # each inside the innermost container of what it joins
         joined = {reps[o] for o in junction.owners} | {head for (tail, head) in edges if tail == junction.name}
         home(joined).add_node(_junction_node(facts, junction))
