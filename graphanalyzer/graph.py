@@ -268,17 +268,42 @@ def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterat
     # A strongly connected set lies wholly inside a cone or wholly outside it.
     size = graph.number_of_nodes()
     if cone is None or 2 * len(cone) > size or ("sets_first" in graph.graph and KEPT_FROM * len(cone) > size):
-        import networkx as nx
-
         # The same for every analysis of a graph: found once (graphs are read-only).
         ordered: list[set[Node]] | None = graph.graph.get("sets_first")
         if ordered is None:
-            ordered = graph.graph["sets_first"] = list(nx.strongly_connected_components(graph))
+            ordered = graph.graph["sets_first"] = _whole_sets_first(graph)
         for members in ordered:
             if cone is None or next(iter(members)) in cone:
                 yield members
     else:  # a small cone: Tarjan's algorithm on it alone
         yield from sets_below(graph, cone)
+
+
+def _whole_sets_first(graph: nx.DiGraph[Node]) -> list[set[Node]]:
+    """The strongly connected sets of the whole graph, each after all it needs.
+
+    An estate is mostly acyclic: a node whose requirements are all placed is placed
+    next, alone (peeled, as a topological sort does); what is never placed lies on a
+    cycle or needs one, and gets Tarjan's algorithm (:func:`sets_below`), after the rest.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> g = build(Inventory("x", {"a": Component("a", "host", requires=("b",)), "b": Component("b", "host",
+    ...     requires=("a",)), "c": Component("c", "rack"), "s": Component("s", "service", requires=("a", "c"))}))
+    >>> [sorted(members) for members in _whole_sets_first(g)]
+    [['c'], ['a', 'b'], ['s']]
+    """
+    _, succ, pred = internals(graph)
+    count = dict(zip(succ, map(len, succ.values()), strict=True))  # requirements not placed yet
+    placed = [node for node, left in count.items() if not left]
+    for node in placed:  # grows as it goes
+        for needer in pred[node]:
+            count[needer] -= 1
+            if not count[needer]:
+                placed.append(needer)
+    ordered = [{node} for node in placed]
+    if len(placed) < len(count):
+        ordered.extend(sets_below(graph, {node for node, left in count.items() if left}))
+    return ordered
 
 
 def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:

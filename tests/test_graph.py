@@ -111,9 +111,13 @@ def test_a_cones_sets_are_the_whole_graphs_there_requirements_first_whether_thos
     wanted = cone(graph, data.draw(st.sets(st.sampled_from(list(graph)), min_size=1)))
     alone = list(sets_first(graph, wanted))  # nothing kept yet: its own, unless it is most of the graph
     assert "sets_first" in graph.graph or 2 * len(wanted) <= len(graph)
-    whole = [members for members in sets_first(graph) if members <= wanted]  # now kept on the graph
-    for found in (alone, list(sets_first(graph, wanted))):
-        assert len(found) == len(whole) and set(map(frozenset, found)) == set(map(frozenset, whole))
+    every = list(sets_first(graph))  # now kept on the graph: NetworkX's sets, each after all it needs
+    assert len(every) == len(graph) - sum(len(m) - 1 for m in every)
+    assert set(map(frozenset, every)) == set(map(frozenset, nx.strongly_connected_components(graph)))
+    whole = [members for members in every if members <= wanted]
+    for found in (every, alone, list(sets_first(graph, wanted))):
+        if found is not every:
+            assert len(found) == len(whole) and set(map(frozenset, found)) == set(map(frozenset, whole))
         seen: set[object] = set()
         for members in found:
             assert all(need in seen or need in members for m in members for need in graph.successors(m))
