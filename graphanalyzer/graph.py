@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import chain, compress, filterfalse
 from operator import add, attrgetter
 from pathlib import Path
@@ -126,6 +126,22 @@ def cone(graph: nx.DiGraph[Node], nodes: Iterable[Node]) -> set[Node]:
     """The nodes and everything they need, directly or not, in one traversal."""
     _, succ, _ = internals(graph)
     return _reached(succ, set(nodes))
+
+
+def kept_cone(graph: nx.DiGraph[Node], targets: Sequence[Node]) -> frozenset[Node]:
+    """:func:`cone` of ``targets``, kept on the graph for the next analysis that asks about the same targets
+    (graphs are read-only): the analyses of one review each ask about the services'.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> g = build(Inventory("x", {"h": Component("h", "host"), "s": Component("s", "service", requires=("h",))}))
+    >>> sorted(kept_cone(g, ["s"])), kept_cone(g, ["s"]) is kept_cone(g, ["s"])
+    (['h', 's'], True)
+    """
+    key = tuple(targets)
+    found: tuple[tuple[Node, ...], frozenset[Node]] | None = graph.graph.get("kept_cone")
+    if found is None or found[0] != key:
+        found = graph.graph["kept_cone"] = (key, frozenset(cone(graph, key)))
+    return found[1]
 
 
 def within(graph: nx.DiGraph[Node], node: Node, most: int) -> bool:
@@ -255,7 +271,7 @@ def _unpeeled(succ: dict[Any, Any], pred: dict[Any, Any]) -> set[Any]:
     return left
 
 
-def sets_first(graph: nx.DiGraph[Node], cone: set[Node] | None = None) -> Iterator[set[Node]]:
+def sets_first(graph: nx.DiGraph[Node], cone: Collection[Node] | None = None) -> Iterator[set[Node]]:
     """Strongly connected sets of the graph (those in ``cone``), each after all it needs.
 
     The whole graph's are found once and kept on it (graphs are read-only): a cone
@@ -306,7 +322,7 @@ def _whole_sets_first(graph: nx.DiGraph[Node]) -> list[set[Node]]:
     return ordered
 
 
-def sets_below(graph: nx.DiGraph[Node], cone: set[Node]) -> Iterator[set[Node]]:
+def sets_below(graph: nx.DiGraph[Node], cone: Collection[Node]) -> Iterator[set[Node]]:
     """:func:`sets_first` over a set of nodes (edges leaving it are left out), by Tarjan's algorithm on
     the adjacency itself: for the many small cones of incremental work, NetworkX's subgraph views cost more
     than the algorithm.  (Sets come requirements first; their order may differ from :func:`sets_first`'s.)

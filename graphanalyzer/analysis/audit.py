@@ -59,7 +59,7 @@ from graphanalyzer.analysis.diff import singles_again
 from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, build, check_ids, cone, needing, with_groups, within
+from graphanalyzer.graph import Node, build, check_ids, cone, kept_cone, needing, with_groups, within
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 from graphanalyzer.workers import Shared, each, share
 
@@ -843,9 +843,14 @@ def _singles(graph: nx.DiGraph[Node], found: dict[Node, frozenset[str]] | None =
 
 
 def singles_of(graph: nx.DiGraph[Node], targets: list[str]) -> dict[Node, frozenset[str]]:
-    """``single_failures(graph, targets)``, read from those of every node (:func:`_singles`)."""
-    every = _singles(graph)
-    return {node: every[node] for node in cone(graph, targets)}
+    """``single_failures(graph, targets)``, read from those of every node (:func:`_singles`); kept on the graph
+    for the next that asks about the same targets (a review's SPOFs and its audit's)."""
+    key = tuple(targets)
+    found: tuple[tuple[str, ...], dict[Node, frozenset[str]]] | None = graph.graph.get("singles_of")
+    if found is None or found[0] != key:
+        every = _singles(graph)
+        found = graph.graph["singles_of"] = (key, {node: every[node] for node in kept_cone(graph, targets)})
+    return found[1]
 
 
 def _spofs(

@@ -43,7 +43,7 @@ import numpy as np
 from graphanalyzer.analysis import cones
 from graphanalyzer.analysis.cycles import cycles
 from graphanalyzer.analysis.spof import spof
-from graphanalyzer.graph import Node, cone, internals, is_gate, sets_first
+from graphanalyzer.graph import Node, internals, is_gate, kept_cone, sets_first
 from graphanalyzer.model import Inventory
 from graphanalyzer.workers import Shared, share
 
@@ -138,7 +138,7 @@ def _measured(
             if sid in spofs:
                 spofs[sid].append(entry["component"])
     inventory: Inventory = graph.graph["inventory"]
-    reached = cone(graph, services)
+    reached = kept_cone(graph, services)
     sets = list(sets_first(graph, reached))
     depth = _depths(graph, sets)
     order = tuple(inventory.components)  # as the audit reads them: a review finds them once (:func:`cones.kept`)

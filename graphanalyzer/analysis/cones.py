@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from graphanalyzer.graph import Node, cone, internals, sets_first
+from graphanalyzer.graph import Node, internals, kept_cone, sets_first
 
 Index = npt.NDArray[np.int64]
 
@@ -60,7 +60,7 @@ def cones(
     targets = list(targets)
     _, _, pred = internals(graph)
     if sets is None:
-        sets = list(sets_first(graph, cone(graph, targets)))
+        sets = list(sets_first(graph, kept_cone(graph, targets)))
     needers_first = sets[::-1]
     for start in range(0, len(targets), CHUNK):
         chunk = targets[start : start + CHUNK]

@@ -52,7 +52,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphanalyzer.graph import Node, cone, internals, sets_below, sets_first
+from graphanalyzer.graph import Node, cone, internals, kept_cone, sets_below, sets_first
 
 Family = frozenset[frozenset[str]]
 _EMPTY: Family = frozenset()
@@ -455,5 +455,5 @@ def cut_sets_of_two(
                         found.append(pair)
         return (frozenset(found), empty.union(*found)) if found else nothing
 
-    settle(sets_first(graph, cone(graph, targets)), succ, evaluate, result, nothing)
+    settle(sets_first(graph, kept_cone(graph, targets)), succ, evaluate, result, nothing)
     return {node: pairs for node, (pairs, _) in result.items()}
