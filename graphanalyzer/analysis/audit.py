@@ -471,12 +471,12 @@ class Codes:
         coding = self.coding.extended(q)
         if coding is None:
             return None
-        position = coding.position
-        if coding is self.coding and all(self.q[position[cid]] == chance for cid, chance in q.items()):
+        at = np.fromiter(map(coding.position.__getitem__, q), dtype=np.int64, count=len(q))
+        given = np.fromiter(q.values(), dtype=float, count=len(q))
+        if coding is self.coding and np.array_equal(self.q[at], given):
             return self
         chances = self.q.copy()
-        for cid, chance in q.items():
-            chances[position[cid]] = chance
+        chances[at] = given
         return Codes(coding, chances)
 
     def cuts(self, codes: np.ndarray, cone: np.ndarray | None = None) -> Cuts:
@@ -1054,7 +1054,9 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
     if codes is None:  # more components added than there is room for: codes anew, all worked out again
         codes, known = Codes.of(chances), {}
     else:
-        known = {node: family for node, family in before.families.items() if node not in stale}
+        known = dict(before.families)
+        for node in stale:
+            known.pop(node, None)
     families = cut_set_codes(after_graph, affected, codes.coding, known=known)
     now = availabilities(after_graph, affected, families, codes)
     availability = {s: [services[s]["availability"], now[s]] for s in affected}
