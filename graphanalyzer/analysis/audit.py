@@ -57,6 +57,7 @@ from graphanalyzer.analysis.cutcodes import ORDER, Coding, cut_set_codes
 from graphanalyzer.analysis.cutsets import single_failures
 from graphanalyzer.analysis.diff import singles_again
 from graphanalyzer.analysis.failure import DOWN, propagate
+from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
 from graphanalyzer.graph import Node, build, check_ids, cone, kept_cone, needing, with_groups, within
@@ -338,11 +339,17 @@ def prepare(graph: nx.DiGraph[Node]) -> dict[Node, frozenset[str]]:
     the graph: the single failures of every node (:func:`_singles`) and the services' cones (:func:`_cones`,
     in the inventory's order).  A worker forked afterwards finds them there.  The single failures of the
     services (:func:`singles_of`) are returned.
+
+    The single failures come first: they find the whole graph's strongly connected sets, which the cones
+    then read (:func:`graph.sets_first`).  What is built here stays for the whole review: the collector is
+    paused while it is built, and it is frozen after (:func:`bulk.paused_gc`).
     """
     inventory: Inventory = graph.graph["inventory"]
     services = inventory.services()
-    cones.kept(graph, services, tuple(inventory.components))
-    return singles_of(graph, services)
+    with paused_gc():
+        _singles(graph)
+        cones.kept(graph, services, tuple(inventory.components))
+        return singles_of(graph, services)
 
 
 def _chances(inventory: Inventory) -> dict[str, float]:
