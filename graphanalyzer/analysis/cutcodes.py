@@ -107,7 +107,8 @@ class Coding:
         >>> coding.code((0, 2)) == int(coding.encode([frozenset("ac")])[0])
         True
         """
-        return sum(p << k * self.bits for k, p in enumerate((*positions, self.pad, self.pad)[:ORDER]))
+        first, second, third = (*positions, self.pad, self.pad)[:ORDER]
+        return first | second << self.bits | third << 2 * self.bits
 
     def packed(self, table: np.ndarray) -> np.ndarray:
         """The codes of rows of positions, each sorted and padded."""
