@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 from unittest.mock import patch
@@ -17,11 +18,11 @@ from strategies import inventories
 from test_export import TOP_EVENTS, needs_scram, run_scram
 
 from graphanalyzer.analysis.chaos import batches, chaos, compile_plan, local, run_batch, sample, simulate, summarise
-from graphanalyzer.analysis.exact import exact
+from graphanalyzer.analysis.exact import MAX_NODES, exact, shape, unavailabilities, unavailability
 from graphanalyzer.analysis.failure import DOWN, UP, propagate
 from graphanalyzer.cli import resolve
 from graphanalyzer.graph import build, load
-from graphanalyzer.model import Component, Inventory
+from graphanalyzer.model import Component, Group, Inventory
 from graphanalyzer.render.mef import fault_tree
 
 
@@ -119,6 +120,61 @@ def test_a_passing_diagrams_nodes_are_forgotten_once_answered() -> None:
         assert len(diagrams.memo) > remembered and min(passing) >= risk
     finally:
         diagrams.close()
+
+
+def _twin(component: Component, prefix: str) -> Component:
+    """The component of a copy of the estate whose ids all begin with ``prefix``."""
+    requires = tuple(
+        prefix + r if isinstance(r, str) else Group(tuple(prefix + m for m in r.members), r.at_least, r.demand)
+        for r in component.requires
+    )
+    container = None if component.container is None else prefix + component.container
+    return replace(component, id=prefix + component.id, requires=requires, container=container)
+
+
+@settings(max_examples=60)
+@given(inventories(max_components=7, with_text=False), st.data())
+def test_targets_built_alike_share_one_diagram_and_get_what_each_gets_alone(
+    inventory: Inventory, data: st.DataObject
+) -> None:
+    """An estate and its copy: each target has the shape of its twin, and the unavailabilities found together
+    (one diagram per shape) are those found one target at a time, to the bit."""
+    components = {
+        cid: _with_availability(c, data.draw(st.sampled_from([0.5, 0.9, 0.99, 1.0])))
+        for cid, c in inventory.components.items()
+    }
+    twins = {f"b-{cid}": _twin(c, "b-") for cid, c in components.items()}
+    graph = build(Inventory(inventory.name, {**components, **twins}))
+    targets = list(components) + list(twins)
+    for cid in components:
+        assert shape(graph, cid) == shape(graph, f"b-{cid}")
+    together = unavailabilities(graph, targets, MAX_NODES)
+    assert together == {t: unavailability(graph, t) for t in targets}
+    assert len({shape(graph, t) for t in targets}) <= len(components)
+
+
+def test_a_shape_tells_apart_what_changes_a_diagram() -> None:
+    """Alike but for a quorum, a chance, what one host stands in, or what one host needs: as many shapes as
+    unavailabilities."""
+    parts = {f"r{i}": Component(f"r{i}", "rack", availability=0.99) for i in range(1, 4)}
+    parts |= {f"h{i}": Component(f"h{i}", "host", container=f"r{i % 3 + 1}", availability=0.9) for i in range(12)}
+    parts |= {
+        "two-of-three": Component("two-of-three", "service", requires=(Group(("h0", "h1", "h2"), 2),)),
+        "one-of-three": Component("one-of-three", "service", requires=(Group(("h3", "h4", "h5"), 1),)),
+        "likelier": Component("likelier", "service", requires=(Group(("h6", "h7", "h8"), 2),), availability=0.9),
+        "same-rack": Component("same-rack", "service", requires=(Group(("h9", "h10", "h11"), 2),)),
+    }
+    parts["h11"] = replace(parts["h11"], container="r1")  # h9, h11 in r1: the rack takes the quorum down
+    # As many nodes, each needing as many: b needs a rack, y a host.
+    parts |= {cid: Component(cid, "host", requires=(need,)) for cid, need in (("a", "r1"), ("x", "r1"))}
+    parts |= {"b": Component("b", "host", requires=("r2", "r1")), "y": Component("y", "host", requires=("r2", "x"))}
+    parts |= {
+        s: Component(s, "service", requires=(Group(pair),)) for s, pair in (("ab", ("a", "b")), ("xy", ("x", "y")))
+    }
+    graph = build(Inventory("alike", parts))
+    services = ["two-of-three", "one-of-three", "likelier", "same-rack", "ab", "xy"]
+    assert len({shape(graph, s) for s in services}) == 6
+    assert len(set(unavailabilities(graph, services, MAX_NODES).values())) == 6
 
 
 def _with_availability(component: Component, availability: float) -> Component:

@@ -193,7 +193,7 @@ def run(
     # this process finds the cut sets.  These are found in halves, smaller cones (needed by larger ones) first,
     # and workers give the first half its verdicts by the bound while this process finds the second's, then join.
     small = _small(chosen, positions)
-    jobs: list[Callable[[], Any]] = [partial(exact.unavailabilities, graph, [t], EXACT_NODES) for t in small]
+    jobs: list[Callable[[], Any]] = [partial(exact.unavailabilities, graph, small, EXACT_NODES)]
     jobs.append(partial(_spofs, graph, chosen))
     drawn: Shared[Callable[[], Any], Any] = Shared(lambda job: job(), jobs, workers)
     tried = set(small)

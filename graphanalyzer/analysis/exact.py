@@ -253,12 +253,47 @@ def unavailability(graph: nx.DiGraph[Node], target: str, limit: int | None = Non
 
 
 def unavailabilities(graph: nx.DiGraph[Node], targets: Sequence[str], limit: int) -> dict[str, float]:
-    """:func:`unavailability` of each target whose diagram stays within ``limit`` nodes (the others are left out)."""
+    """:func:`unavailability` of each target whose diagram stays within ``limit`` nodes (the others are left out).
+
+    Targets of one :func:`shape` have one diagram: it is built once (an estate's many
+    small services are often built alike: a pair of hosts in two racks, say).
+    """
     found: dict[str, float] = {}
+    built: dict[tuple[Any, ...], float | None] = {}
     for target in targets:
-        with contextlib.suppress(TooLarge):
-            found[target] = unavailability(graph, target, limit)
+        key = shape(graph, target)
+        if key not in built:
+            built[key] = None
+            with contextlib.suppress(TooLarge):
+                built[key] = unavailability(graph, target, limit)
+        chance = built[key]
+        if chance is not None:
+            found[target] = chance
     return found
+
+
+def shape(graph: nx.DiGraph[Node], target: str) -> tuple[Any, ...]:
+    """What the diagram of ``target``'s being down is made of, its nodes numbered in the diagram's variable
+    order (:func:`_depth_first`): each component's chance of failing and each group's quorum, with what each
+    needs.  Targets of one shape have the same diagram, with the same variables in the same order, and so
+    the same unavailability, to the last bit.
+
+    >>> from graphanalyzer.model import Component, Inventory
+    >>> from graphanalyzer.graph import build
+    >>> g = build(Inventory("x", {"a": Component("a", "host"), "b": Component("b", "host"),
+    ...     "s": Component("s", "service", requires=("a",)), "t": Component("t", "service", requires=("b",))}))
+    >>> shape(g, "s") == shape(g, "t"), shape(g, "s") == shape(g, "a")
+    (True, False)
+    """
+    nodes, succ, _ = internals(graph)
+    order = _depth_first(succ, [target])
+    number = {node: n for n, node in enumerate(order)}
+    made = []
+    for node in order:
+        gate = nodes[node].get("gate")
+        what = ("of", gate.at_least) if gate is not None else 1.0 - nodes[node]["component"].availability
+        made.append((what, tuple(map(number.__getitem__, succ[node]))))
+    return tuple(made)
 
 
 def exact(graph: nx.DiGraph[Node], targets: Sequence[str] | None = None, *, top: int = 0) -> dict[str, Any]:
