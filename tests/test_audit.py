@@ -95,6 +95,13 @@ def test_a_proposed_fix_removes_its_risk_and_makes_nothing_worse(inventory: Inve
     graph = build(inventory)
     targets = list(inventory.components)[:3]
     done = audit.run(graph, targets, top=0)
+    unreached = audit._unreached
+    try:  # the shortcut that rejects a fix before the changed design is built changes no audit
+        audit._unreached = lambda finding, above: False  # type: ignore[assignment]
+        full = audit.run(graph, targets, top=0)
+    finally:
+        audit._unreached = unreached
+    assert done.result == full.result and done.fixes == full.fixes
     for risk in done.result["risks"]:
         if risk["fix"] is None:
             continue
@@ -229,21 +236,6 @@ def test_a_fix_that_cannot_reach_its_finding_is_rejected_as_the_full_verificatio
     # a move of one group's member, and a second power for one host, each reach one service of two
     assert {("illusory", True), ("spof", True)} <= set(fired)
     assert {r["kind"] for r in quick.result["risks"] if r["fix"]} == {"spof", "illusory"}
-
-
-@settings(max_examples=40)
-@given(inventories(max_components=8, with_text=False))
-def test_the_shortcut_of_the_fix_verification_changes_no_audit(inventory: Inventory) -> None:
-    graph = build(inventory)
-    targets = list(inventory.components)[:3]
-    quick = audit.run(graph, targets, top=0)
-    original = audit._unreached
-    try:
-        audit._unreached = lambda finding, above: False  # type: ignore[assignment]
-        full = audit.run(graph, targets, top=0)
-    finally:
-        audit._unreached = original
-    assert quick.result == full.result and quick.fixes == full.fixes
 
 
 def test_release_risks_are_audited_with_the_times_the_fan_out_model_computes() -> None:
