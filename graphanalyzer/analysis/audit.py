@@ -1083,10 +1083,10 @@ def verify(graph: nx.DiGraph[Node], fix: Fix, finding: dict[str, Any], before: B
 
 
 def _unreached(finding: dict[str, Any], above: set[Node]) -> bool:
-    """Whether a SPOF or defeated redundancy stays, as the change reaches none of what it is about (``above``:
-    what needs a changed component).  Whatever needs no changed component keeps its single failures, and so
-    its findings: a service the culprit took down, or an owner whose group it defeated, that the change
-    cannot reach is one it still does (:func:`verify` would find so on the changed design).
+    """Whether a SPOF or defeated redundancy stays because the change misses one of what it is about
+    (``above``: what needs a changed component).  Whatever needs no changed component keeps its single
+    failures, and so its findings: a service the culprit took down, or an owner whose group it defeated,
+    that the change does not reach is one it still does (:func:`verify` would find so on the changed design).
 
     >>> _unreached({"kind": "illusory", "groups": ["db", "app"]}, {"db", "host-1"})
     True
