@@ -279,9 +279,10 @@ def sets_first(graph: nx.DiGraph[Node], cone: Collection[Node] | None = None) ->
     is more than a :data:`KEPT_FROM`-th of it (the analyses of one review ask about the
     same large cones); a small cone gets Tarjan's algorithm on it alone.
     """
-    # Tarjan's algorithm (as NetworkX implements it) emits a set only after every set
-    # reachable from it; edges point to what a node needs, so requirements come first.
-    # A strongly connected set lies wholly inside a cone or wholly outside it.
+    # Tarjan's algorithm emits a set only after every set reachable from it, and peeling
+    # places a node only after all it needs; edges point to what a node needs, so
+    # requirements come first.  A strongly connected set lies wholly inside a cone or
+    # wholly outside it.
     size = graph.number_of_nodes()
     if cone is None or 2 * len(cone) > size or ("sets_first" in graph.graph and KEPT_FROM * len(cone) > size):
         # The same for every analysis of a graph: found once (graphs are read-only).
