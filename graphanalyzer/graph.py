@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from itertools import chain, compress, filterfalse
 from operator import add, attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphanalyzer import cache
 from graphanalyzer import inventory as inventory_module
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # NetworkX is imported when a graph is built: validate often 
     import networkx as nx
 
 Node = str | tuple[str, int]
+T = TypeVar("T")
 _NEEDS, _MEMBER, _IN = {"via": "needs"}, {"via": "member"}, {"via": "in"}
 #: A cone holding more than one KEPT_FROM-th of a graph's nodes reads the strongly connected sets kept on the
 #: graph, when they are (:func:`sets_first`): picking its own out of them costs less than finding them anew.
@@ -138,9 +139,20 @@ def kept_cone(graph: nx.DiGraph[Node], targets: Sequence[Node]) -> frozenset[Nod
     (['h', 's'], True)
     """
     key = tuple(targets)
-    found: tuple[tuple[Node, ...], frozenset[Node]] | None = graph.graph.get("kept_cone")
+    return kept_on(graph, "kept_cone", key, lambda: frozenset(cone(graph, key)))
+
+
+def kept_on(graph: nx.DiGraph[Node], name: str, key: Hashable, work: Callable[[], T]) -> T:
+    """``work()``, kept on the graph under ``name`` for the next call with the same ``key`` (graphs are
+    read-only): one value a name, the last asked for.
+
+    >>> g = build(Inventory("x", {}))
+    >>> kept_on(g, "n", 1, lambda: [1]) is kept_on(g, "n", 1, lambda: [2]), kept_on(g, "n", 2, lambda: [2])
+    (True, [2])
+    """
+    found: tuple[Hashable, T] | None = graph.graph.get(name)
     if found is None or found[0] != key:
-        found = graph.graph["kept_cone"] = (key, frozenset(cone(graph, key)))
+        found = graph.graph[name] = (key, work())
     return found[1]
 
 

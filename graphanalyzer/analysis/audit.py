@@ -60,7 +60,7 @@ from graphanalyzer.analysis.failure import DOWN, propagate
 from graphanalyzer.bulk import paused_gc
 from graphanalyzer.dump import component_fields, scalar
 from graphanalyzer.errors import UsageError
-from graphanalyzer.graph import Node, build, check_ids, cone, kept_cone, needing, with_groups, within
+from graphanalyzer.graph import Node, build, check_ids, cone, kept_cone, kept_on, needing, with_groups, within
 from graphanalyzer.model import SECTIONS, Component, Group, Inventory, Requirement, number
 from graphanalyzer.workers import Shared, each, share
 
@@ -852,12 +852,10 @@ def _singles(graph: nx.DiGraph[Node], found: dict[Node, frozenset[str]] | None =
 def singles_of(graph: nx.DiGraph[Node], targets: list[str]) -> dict[Node, frozenset[str]]:
     """``single_failures(graph, targets)``, read from those of every node (:func:`_singles`); kept on the graph
     for the next that asks about the same targets (a review's SPOFs and its audit's)."""
-    key = tuple(targets)
-    found: tuple[tuple[str, ...], dict[Node, frozenset[str]]] | None = graph.graph.get("singles_of")
-    if found is None or found[0] != key:
-        every = _singles(graph)
-        found = graph.graph["singles_of"] = (key, {node: every[node] for node in kept_cone(graph, targets)})
-    return found[1]
+    every = _singles(graph)
+    return kept_on(
+        graph, "singles_of", tuple(targets), lambda: {node: every[node] for node in kept_cone(graph, targets)}
+    )
 
 
 def _spofs(

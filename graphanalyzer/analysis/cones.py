@@ -28,13 +28,12 @@ caller chooses.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from graphanalyzer.graph import Node, internals, kept_cone, sets_first
+from graphanalyzer.graph import Node, internals, kept_cone, kept_on, sets_first
 
 Index = npt.NDArray[np.int64]
 
@@ -91,11 +90,7 @@ def kept(
     >>> kept(g, ["s"], ["h", "s"])[0].tolist(), kept(g, ["s"], ["h", "s"]) is kept(g, ["s"], ["h", "s"])
     ([0, 1], True)
     """
-    key = (tuple(targets), tuple(order))
-    found: tuple[Any, list[Index]] | None = graph.graph.get("cones")
-    if found is None or found[0] != key:
-        found = graph.graph["cones"] = (key, list(cones(graph, targets, order, sets)))
-    return found[1]
+    return kept_on(graph, "cones", (tuple(targets), tuple(order)), lambda: list(cones(graph, targets, order, sets)))
 
 
 def _read_out(bits: dict[Node, int], count: int, order: Sequence[Node]) -> Iterator[Index]:
